@@ -1,0 +1,112 @@
+//! The command line: global flags, the command list, and the one place errors are printed.
+//!
+//! Each command lives in its own file with its `Args` and `run`; this file only parses
+//! and dispatches. The library never sees a clap type.
+
+mod exec;
+mod inspect;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+/// Test data for relational databases: generate, snapshot, restore, cache.
+#[derive(Debug, Parser)]
+#[command(
+    name = "fixtura",
+    version,
+    about,
+    propagate_version = true,
+    max_term_width = 100
+)]
+#[command(after_help = "Examples:
+  fixtura --db sqlite://demo.db inspect
+  fixtura --db postgres://postgres@127.0.0.1/app inspect --format dot | dot -Tsvg > graph.svg
+  DATABASE_URL=mysql://root@127.0.0.1/app fixtura inspect --format json")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes, before or after the command name.
+#[derive(Debug, clap::Args)]
+pub struct GlobalArgs {
+    /// Database URL: postgres://, mysql://, mariadb://, sqlite://PATH or sqlite::memory:
+    #[arg(
+        long,
+        global = true,
+        env = "DATABASE_URL",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    pub db: Option<String>,
+    /// Directory that holds snapshots [default: $FIXTURA_STORE, else ./snapshots]
+    #[arg(long, global = true, env = "FIXTURA_STORE", value_name = "DIR")]
+    pub store: Option<PathBuf>,
+}
+
+impl GlobalArgs {
+    /// The database URL, or the error that says how to give one.
+    pub fn db_url(&self) -> Result<&str, fixtura::error::ConnectError> {
+        self.db
+            .as_deref()
+            .filter(|u| !u.trim().is_empty())
+            .ok_or(fixtura::error::ConnectError::NoUrl)
+    }
+
+    /// The snapshot store directory.
+    #[allow(dead_code)] // used by the snapshot commands
+    pub fn store(&self) -> PathBuf {
+        self.store
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("snapshots"))
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    Inspect(inspect::Args),
+    Exec(exec::Args),
+}
+
+/// Runs the command line and returns the process exit status.
+pub fn main() -> i32 {
+    let cli = Cli::parse();
+    init_tracing();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(err) => {
+            eprintln!("error: cannot start the async runtime: {err}");
+            return 1;
+        }
+    };
+    let result = runtime.block_on(async {
+        match &cli.command {
+            Command::Inspect(args) => inspect::run(&cli.global, args).await,
+            Command::Exec(args) => exec::run(&cli.global, args).await,
+        }
+    });
+    match result {
+        Ok(()) => 0,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            1
+        }
+    }
+}
+
+/// `RUST_LOG` controls tracing to standard error; quiet by default.
+fn init_tracing() {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

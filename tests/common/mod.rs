@@ -1,0 +1,169 @@
+//! Shared test support: a uniquely named, throw-away database per test on a real server.
+//!
+//! Servers come from `FIXTURA_TEST_POSTGRES_URL` and `FIXTURA_TEST_MYSQL_URL` (defaults: the
+//! local PostgreSQL and MariaDB). When a server is unreachable the test is skipped with a
+//! loud message, except under `CI=true`, where it fails: a run that silently tested nothing
+//! is worse than a red one.
+
+#![allow(dead_code)]
+
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use fixtura::Backend;
+use sqlx::{AssertSqlSafe, Connection};
+
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+pub const DEFAULT_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306/test";
+
+/// A database that exists for one test and is dropped when the value is.
+pub struct TestDb {
+    pub backend: Backend,
+    /// URL of the test's own database.
+    pub url: String,
+    /// Name of the database (or path of the SQLite file).
+    pub name: String,
+    /// URL of the server's maintenance database, used to drop this one.
+    admin_url: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+fn unique_name() -> String {
+    static COUNTER: AtomicU32 = AtomicU32::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    format!("fixtura_test_{}_{n}_{nanos:x}", std::process::id())
+}
+
+fn server_url(var: &str, default: &str) -> String {
+    std::env::var(var).unwrap_or_else(|_| default.to_string())
+}
+
+/// Skips (or, under CI, fails) a test whose server is down.
+fn unreachable(backend: &str, url: &str, err: &dyn std::fmt::Display) -> Option<TestDb> {
+    let message = format!("{backend} at {url} is unreachable ({err})");
+    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+        panic!("{message}: CI=true, so this test fails instead of skipping");
+    }
+    eprintln!("\n!!!!! SKIPPED: {message}; start the server to run this test !!!!!\n");
+    None
+}
+
+/// Replaces the database part of a server URL.
+fn with_database(url: &str, database: &str) -> String {
+    let mut parsed = url::Url::parse(url).expect("BUG: test server URL must parse");
+    parsed.set_path(&format!("/{database}"));
+    parsed.to_string()
+}
+
+impl TestDb {
+    /// A fresh database on the backend's server, or `None` (skip) when it is down.
+    pub async fn new(backend: Backend) -> Option<TestDb> {
+        match backend {
+            Backend::Postgres => TestDb::postgres().await,
+            Backend::MySql => TestDb::mysql().await,
+            Backend::Sqlite => Some(TestDb::sqlite()),
+        }
+    }
+
+    pub async fn postgres() -> Option<TestDb> {
+        let admin = server_url("FIXTURA_TEST_POSTGRES_URL", DEFAULT_POSTGRES_URL);
+        let name = unique_name();
+        let mut conn = match sqlx::PgConnection::connect(&admin).await {
+            Ok(conn) => conn,
+            Err(err) => return unreachable("PostgreSQL", &admin, &err),
+        };
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        Some(TestDb {
+            backend: Backend::Postgres,
+            url: with_database(&admin, &name),
+            name,
+            admin_url: Some(admin),
+            _dir: None,
+        })
+    }
+
+    pub async fn mysql() -> Option<TestDb> {
+        let admin = server_url("FIXTURA_TEST_MYSQL_URL", DEFAULT_MYSQL_URL);
+        let name = unique_name();
+        let mut conn = match sqlx::MySqlConnection::connect(&admin).await {
+            Ok(conn) => conn,
+            Err(err) => return unreachable("MySQL/MariaDB", &admin, &err),
+        };
+        sqlx::raw_sql(AssertSqlSafe(format!("CREATE DATABASE `{name}`")))
+            .execute(&mut conn)
+            .await
+            .expect("create test database");
+        Some(TestDb {
+            backend: Backend::MySql,
+            url: with_database(&admin, &name),
+            name,
+            admin_url: Some(admin),
+            _dir: None,
+        })
+    }
+
+    pub fn sqlite() -> TestDb {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("test.db");
+        std::fs::File::create(&path).expect("create sqlite file");
+        TestDb {
+            backend: Backend::Sqlite,
+            url: format!("sqlite://{}", path.display()),
+            name: path.display().to_string(),
+            admin_url: None,
+            _dir: Some(dir),
+        }
+    }
+
+    /// Opens fixtura's own connection to this database.
+    pub async fn connect(&self) -> fixtura::Db {
+        fixtura::connect(&self.url).await.expect("connect to test database")
+    }
+
+    /// Runs a SQL script (several statements) against this database.
+    pub async fn execute(&self, sql: &str) {
+        let db = self.connect().await;
+        let result = match &db {
+            fixtura::Db::Postgres(pool) => sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute(pool).await.map(|_| ()),
+            fixtura::Db::MySql(pool) => sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute(pool).await.map(|_| ()),
+            fixtura::Db::Sqlite(pool) => sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute(pool).await.map(|_| ()),
+        };
+        db.close().await;
+        if let Err(err) = result {
+            panic!("test SQL failed on {}: {err}\n{sql}", self.backend);
+        }
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some(admin) = self.admin_url.clone() else { return };
+        let (backend, name) = (self.backend, self.name.clone());
+        // Drop runs outside any runtime the test may have had; use a thread of our own.
+        let _ = std::thread::spawn(move || {
+            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            rt.block_on(async move {
+                match backend {
+                    Backend::Postgres => {
+                        if let Ok(mut conn) = sqlx::PgConnection::connect(&admin).await {
+                            let sql = format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)");
+                            let _ = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await;
+                        }
+                    }
+                    Backend::MySql => {
+                        if let Ok(mut conn) = sqlx::MySqlConnection::connect(&admin).await {
+                            let sql = format!("DROP DATABASE IF EXISTS `{name}`");
+                            let _ = sqlx::raw_sql(AssertSqlSafe(sql)).execute(&mut conn).await;
+                        }
+                    }
+                    Backend::Sqlite => {}
+                }
+            });
+        })
+        .join();
+    }
+}

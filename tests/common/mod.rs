@@ -167,3 +167,32 @@ impl Drop for TestDb {
         .join();
     }
 }
+
+/// Asserts that `plan.insert_order` lists every table once and puts each child after every
+/// parent it references, except across the foreign keys the plan breaks (and
+/// self-references, which order rows, not tables).
+pub fn assert_parents_first(schema: &fixtura::Schema, plan: &fixtura::Plan) {
+    let position = |name: &fixtura::schema::QualifiedName| plan.insert_order.iter().position(|n| n == name);
+    assert_eq!(plan.insert_order.len(), schema.tables.len(), "insert order lists every table once");
+    for table in &schema.tables {
+        let child = position(&table.name).unwrap_or_else(|| panic!("{} missing from insert order", table.name));
+        for fk in &table.foreign_keys {
+            if fk.referenced_table == table.name || plan.break_for(&table.name, &fk.name).is_some() {
+                continue;
+            }
+            if let Some(parent) = position(&fk.referenced_table) {
+                assert!(
+                    parent < child,
+                    "{} (via {}) must come after its parent {} in {:?}",
+                    table.name,
+                    fk.name,
+                    fk.referenced_table,
+                    plan.insert_order
+                );
+            }
+        }
+    }
+    let mut reversed = plan.insert_order.clone();
+    reversed.reverse();
+    assert_eq!(plan.delete_order, reversed, "delete order is the insert order reversed");
+}

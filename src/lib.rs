@@ -11,6 +11,7 @@
 pub mod db;
 pub mod error;
 pub mod graph;
+pub mod inspect;
 pub mod schema;
 
 pub use db::{Backend, Db, connect};

@@ -345,3 +345,13 @@ impl Deferrable {
         self != Deferrable::NotDeferrable
     }
 }
+
+/// What this session may do that changes how cycles can be broken.
+pub async fn capabilities(db: &Db) -> Result<crate::graph::Capabilities> {
+    let session_switch = match db {
+        Db::Postgres(pool) => postgres::can_switch_triggers_off(pool).await?,
+        // FOREIGN_KEY_CHECKS and PRAGMA defer_foreign_keys are session settings anyone may set.
+        Db::MySql(_) | Db::Sqlite(_) => true,
+    };
+    Ok(crate::graph::Capabilities { session_switch })
+}

@@ -1,0 +1,273 @@
+//! The `inspect` report as text for a person: tables, keys, skipped relations, cycles with
+//! their plans, and the insert order.
+
+use std::fmt::Write;
+
+use super::{Report, TableReport};
+use crate::graph::{BreakStrategy, Cycle, FkRef};
+use crate::schema::{ColumnType, QualifiedName};
+
+/// Renders `report`; `columns` adds every table's columns with their types.
+pub fn render(report: &Report, columns: bool) -> String {
+    let mut out = String::new();
+    let name = |n: &QualifiedName| display(report, n);
+    let _ = writeln!(
+        out,
+        "{} {}, default schema \"{}\": {} table{}{}; flag column \"{}\"",
+        report.backend,
+        report.server_version,
+        report.default_schema,
+        report.tables.len(),
+        plural(report.tables.len()),
+        if report.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(", {} skipped", report.skipped.len())
+        },
+        report.flag,
+    );
+
+    out.push_str("\nTables\n");
+    let mut rows = vec![
+        ["TABLE", "ROWS", "FLAGGED", "PRIMARY KEY", "REFERENCES"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for t in &report.tables {
+        rows.push(vec![
+            t.display_name.clone(),
+            t.rows.map_or("-".into(), |n| n.to_string()),
+            match (&t.table.flag_column, t.flagged_rows) {
+                (None, _) => "no flag".into(),
+                (Some(_), Some(n)) => n.to_string(),
+                (Some(_), None) => "yes".into(),
+            },
+            t.table
+                .primary_key
+                .as_ref()
+                .map_or("(none)".into(), |k| k.columns.join(", ")),
+            references(report, t),
+        ]);
+    }
+    table(&mut out, &rows, &[false, true, true, false, false]);
+
+    out.push_str("\nKeys\n");
+    for t in &report.tables {
+        let mut lines = Vec::new();
+        if let Some(pk) = &t.table.primary_key {
+            lines.push(format!(
+                "primary key {} ({})",
+                pk.name,
+                pk.columns.join(", ")
+            ));
+        }
+        for k in t.unique_keys() {
+            lines.push(format!("unique      {} ({})", k.name, k.columns.join(", ")));
+        }
+        for fk in &t.table.foreign_keys {
+            let mut notes = vec![];
+            if fk.is_nullable_in(&t.table) {
+                notes.push("nullable".to_string());
+            }
+            if fk.deferrable.is_deferrable() {
+                notes.push("deferrable".to_string());
+            }
+            if fk.on_delete != crate::schema::FkAction::NoAction {
+                notes.push(format!(
+                    "on delete {}",
+                    fk.on_delete.as_sql().to_lowercase()
+                ));
+            }
+            lines.push(format!(
+                "foreign key {} ({}) → {} ({}){}",
+                fk.name,
+                fk.columns.join(", "),
+                name(&fk.referenced_table),
+                fk.referenced_columns.join(", "),
+                if notes.is_empty() {
+                    String::new()
+                } else {
+                    format!("  [{}]", notes.join(", "))
+                }
+            ));
+        }
+        if lines.is_empty() {
+            lines.push("no keys".to_string());
+        }
+        let _ = writeln!(out, "  {}", t.display_name);
+        for line in lines {
+            let _ = writeln!(out, "    {line}");
+        }
+        if columns {
+            for c in &t.table.columns {
+                let mut notes = vec![if c.nullable { "null" } else { "not null" }.to_string()];
+                if let Some(identity) = c.identity {
+                    notes.push(format!("{identity:?}").to_lowercase());
+                }
+                if let Some(g) = &c.generated {
+                    notes.push(format!(
+                        "generated {} ({})",
+                        if g.stored { "stored" } else { "virtual" },
+                        g.expression
+                    ));
+                }
+                if let Some(d) = &c.default {
+                    notes.push(format!("default {d}"));
+                }
+                if let ColumnType::Enum { labels, .. } = &c.column_type {
+                    notes.push(format!("labels {}", labels.join("|")));
+                }
+                let _ = writeln!(
+                    out,
+                    "    · {} {} ({})",
+                    c.name,
+                    c.type_name,
+                    notes.join(", ")
+                );
+            }
+        }
+    }
+
+    if !report.skipped.is_empty() {
+        out.push_str("\nSkipped (never written)\n");
+        let rows: Vec<Vec<String>> = report
+            .skipped
+            .iter()
+            .map(|s| vec![name(&s.name), s.reason.clone()])
+            .collect();
+        table(&mut out, &rows, &[false, false]);
+    }
+
+    if !report.dangling.is_empty() {
+        out.push_str("\nForeign keys to tables outside the schema (no order imposed)\n");
+        for fk in &report.dangling {
+            let _ = writeln!(out, "  {}", fk_text(report, fk));
+        }
+    }
+
+    let _ = writeln!(out, "\nCycles ({})", report.cycles.len());
+    if report.cycles.is_empty() {
+        out.push_str("  none: every table can be loaded after its parents\n");
+    }
+    for (i, cycle) in report.cycles.iter().enumerate() {
+        let _ = writeln!(out, "  {}. {}", i + 1, cycle_text(report, cycle));
+        for b in &cycle.breaks {
+            let _ = writeln!(
+                out,
+                "     break {} by {}",
+                fk_text(report, &b.foreign_key),
+                strategy(b.strategy)
+            );
+            let _ = writeln!(out, "       {}", b.reason);
+        }
+        for fk in &cycle.unbreakable {
+            let _ = writeln!(
+                out,
+                "     CANNOT BREAK {}: NOT NULL, not deferrable, and this session cannot switch \
+                 foreign-key checks off; make \"{}\" DEFERRABLE or let a column accept NULL",
+                fk_text(report, fk),
+                fk.constraint
+            );
+        }
+    }
+    let _ = writeln!(
+        out,
+        "  session switch: {}",
+        if report.session_switch {
+            "available (this session may turn foreign-key checks off for itself; fixtura then checks the keys)"
+        } else {
+            "not available to this role (cycles must be broken by NULL or deferrable keys)"
+        }
+    );
+
+    out.push_str("\nInsert order (delete in reverse)\n");
+    for (i, n) in report.insert_order.iter().enumerate() {
+        let _ = writeln!(out, "  {:>3}. {}", i + 1, name(n));
+    }
+    out
+}
+
+fn display(report: &Report, name: &QualifiedName) -> String {
+    if name.schema == report.default_schema {
+        name.name.clone()
+    } else {
+        name.to_string()
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// The distinct parent tables a table references.
+fn references(report: &Report, t: &TableReport) -> String {
+    let mut parents: Vec<String> = t
+        .table
+        .foreign_keys
+        .iter()
+        .map(|fk| display(report, &fk.referenced_table))
+        .collect();
+    parents.dedup();
+    if parents.is_empty() {
+        "-".into()
+    } else {
+        parents.join(", ")
+    }
+}
+
+fn fk_text(report: &Report, fk: &FkRef) -> String {
+    format!(
+        "{} ({}.{} → {})",
+        fk.constraint,
+        display(report, &fk.table),
+        fk.columns.join(", "),
+        display(report, &fk.referenced_table)
+    )
+}
+
+/// `a → b → a` for the edges of a cycle, or the member list for larger components.
+fn cycle_text(report: &Report, cycle: &Cycle) -> String {
+    let names: Vec<String> = cycle.tables.iter().map(|n| display(report, n)).collect();
+    match names.as_slice() {
+        [one] => format!("{one} → {one} (self-reference)"),
+        [a, b] => format!("{a} → {b} → {a}"),
+        _ => format!("{} (one strongly connected component)", names.join(", ")),
+    }
+}
+
+fn strategy(s: BreakStrategy) -> &'static str {
+    match s {
+        BreakStrategy::SelfReference => "ordering rows (self-reference)",
+        BreakStrategy::NullThenUpdate => "inserting NULL, then UPDATE",
+        BreakStrategy::Deferred => "deferring the constraint to commit",
+        BreakStrategy::SessionSwitch => "the session switch, checked by fixtura before commit",
+    }
+}
+
+/// Writes rows as aligned columns; `right[i]` right-aligns column i.
+fn table(out: &mut String, rows: &[Vec<String>], right: &[bool]) {
+    let mut widths = vec![0; right.len()];
+    for row in rows {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell.chars().count());
+        }
+    }
+    for row in rows {
+        let mut line = String::from(" ");
+        for (i, cell) in row.iter().enumerate() {
+            let pad = widths[i] - cell.chars().count();
+            line.push(' ');
+            if right[i] {
+                line.push_str(&" ".repeat(pad));
+                line.push_str(cell);
+            } else {
+                line.push_str(cell);
+                if i + 1 < row.len() {
+                    line.push_str(&" ".repeat(pad));
+                }
+            }
+            line.push(' ');
+        }
+        let _ = writeln!(out, "{}", line.trim_end());
+    }
+}

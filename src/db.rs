@@ -132,12 +132,13 @@ pub enum ConnectError {
     UnsupportedScheme { url: String },
     #[error("invalid database URL \"{url}\": {reason}")]
     InvalidUrl { url: String, reason: String },
-    #[error("cannot reach {backend} at {url}: is the server running and listening there?")]
+    #[error(
+        "cannot reach {backend} at {url} ({cause}): is the server running and listening there?"
+    )]
     Unreachable {
         backend: Backend,
         url: String,
-        #[source]
-        source: io::Error,
+        cause: io::Error,
     },
     #[error(
         "timed out connecting to {backend} at {url}: is the server running and listening there?"
@@ -151,12 +152,14 @@ pub enum ConnectError {
         url: String,
         user: String,
     },
-    #[error("database \"{database}\" does not exist at {url}: {hint}")]
-    MissingDatabase {
-        url: String,
-        database: String,
-        hint: &'static str,
-    },
+    #[error(
+        "database \"{database}\" does not exist at {url}: create it first, or fix the name in the URL"
+    )]
+    MissingDatabase { url: String, database: String },
+    #[error(
+        "SQLite file \"{path}\" does not exist ({url}): check the path, or create it with `fixtura exec --create FILE.sql`"
+    )]
+    MissingFile { url: String, path: String },
     #[error("cannot connect to {backend} at {url}")]
     Other {
         backend: Backend,
@@ -179,6 +182,9 @@ pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Db, Conn
         Target::Postgres(opts) => {
             let user = opts.get_username().to_string();
             let database = opts.get_database().unwrap_or(&user).to_string();
+            probe::<sqlx::PgConnection>(&opts)
+                .await
+                .map_err(|e| classify(Backend::Postgres, shown.clone(), &user, &database, e))?;
             PgPoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(CONNECT_TIMEOUT)
@@ -197,6 +203,9 @@ pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Db, Conn
                         .into(),
                 });
             }
+            probe::<sqlx::MySqlConnection>(&opts)
+                .await
+                .map_err(|e| classify(Backend::MySql, shown.clone(), &user, &database, e))?;
             MySqlPoolOptions::new()
                 .max_connections(4)
                 .acquire_timeout(CONNECT_TIMEOUT)
@@ -214,10 +223,9 @@ pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Db, Conn
                 if options.create_sqlite_file {
                     opts = opts.create_if_missing(true);
                 } else if !path.exists() {
-                    return Err(ConnectError::MissingDatabase {
+                    return Err(ConnectError::MissingFile {
                         url: shown,
-                        database: path.display().to_string(),
-                        hint: "check the path, or create the file first (fixtura exec --create FILE.sql)",
+                        path: path.display().to_string(),
                     });
                 }
             }
@@ -233,6 +241,15 @@ pub async fn connect_with(url: &str, options: ConnectOptions) -> Result<Db, Conn
                 .map_err(|e| classify(Backend::Sqlite, shown, "", "", e))
         }
     }
+}
+
+/// Opens and closes one connection, so a failure surfaces at once with its real cause (a
+/// pool would retry until its timeout and report only that it timed out).
+async fn probe<C: sqlx::Connection>(options: &C::Options) -> Result<(), sqlx::Error> {
+    let conn = tokio::time::timeout(CONNECT_TIMEOUT, C::connect_with(options))
+        .await
+        .map_err(|_| sqlx::Error::PoolTimedOut)??;
+    conn.close().await
 }
 
 /// A parsed URL, before connecting.
@@ -324,10 +341,10 @@ fn classify(
     err: sqlx::Error,
 ) -> ConnectError {
     match err {
-        sqlx::Error::Io(source) => ConnectError::Unreachable {
+        sqlx::Error::Io(cause) => ConnectError::Unreachable {
             backend,
             url,
-            source,
+            cause,
         },
         sqlx::Error::PoolTimedOut => ConnectError::TimedOut { backend, url },
         sqlx::Error::Database(ref db_err) => {
@@ -346,7 +363,6 @@ fn classify(
                     ConnectError::MissingDatabase {
                         url,
                         database: database.to_string(),
-                        hint: "create it first (e.g. CREATE DATABASE), or fix the name in the URL",
                     }
                 }
                 _ => ConnectError::Other {

@@ -24,6 +24,7 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 #[serde(rename_all = "snake_case")]
 pub enum Backend {
     Postgres,
+    #[serde(rename = "mysql")]
     MySql,
     Sqlite,
 }

@@ -76,7 +76,10 @@ fn a_missing_sqlite_file_is_not_created() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("nope.db");
     let err = inspect_fails(&format!("sqlite://{}", path.display()));
-    assert!(err.contains("SQLite file") && err.contains("does not exist"), "{err}");
+    assert!(
+        err.contains("SQLite file") && err.contains("does not exist"),
+        "{err}"
+    );
     assert!(!path.exists(), "inspect must not create the file");
 }
 

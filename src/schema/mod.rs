@@ -8,6 +8,7 @@
 mod mysql;
 mod postgres;
 mod sqlite;
+mod sqlite_ddl;
 
 use std::fmt;
 

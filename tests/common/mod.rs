@@ -31,7 +31,10 @@ pub struct TestDb {
 fn unique_name() -> String {
     static COUNTER: AtomicU32 = AtomicU32::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.subsec_nanos()).unwrap_or(0);
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.subsec_nanos())
+        .unwrap_or(0);
     format!("fixtura_test_{}_{n}_{nanos:x}", std::process::id())
 }
 
@@ -121,16 +124,27 @@ impl TestDb {
 
     /// Opens fixtura's own connection to this database.
     pub async fn connect(&self) -> fixtura::Db {
-        fixtura::connect(&self.url).await.expect("connect to test database")
+        fixtura::connect(&self.url)
+            .await
+            .expect("connect to test database")
     }
 
     /// Runs a SQL script (several statements) against this database.
     pub async fn execute(&self, sql: &str) {
         let db = self.connect().await;
         let result = match &db {
-            fixtura::Db::Postgres(pool) => sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute(pool).await.map(|_| ()),
-            fixtura::Db::MySql(pool) => sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute(pool).await.map(|_| ()),
-            fixtura::Db::Sqlite(pool) => sqlx::raw_sql(AssertSqlSafe(sql.to_string())).execute(pool).await.map(|_| ()),
+            fixtura::Db::Postgres(pool) => sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                .execute(pool)
+                .await
+                .map(|_| ()),
+            fixtura::Db::MySql(pool) => sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                .execute(pool)
+                .await
+                .map(|_| ()),
+            fixtura::Db::Sqlite(pool) => sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+                .execute(pool)
+                .await
+                .map(|_| ()),
         };
         db.close().await;
         if let Err(err) = result {
@@ -141,11 +155,16 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some(admin) = self.admin_url.clone() else { return };
+        let Some(admin) = self.admin_url.clone() else {
+            return;
+        };
         let (backend, name) = (self.backend, self.name.clone());
         // Drop runs outside any runtime the test may have had; use a thread of our own.
         let _ = std::thread::spawn(move || {
-            let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
             rt.block_on(async move {
                 match backend {
                     Backend::Postgres => {
@@ -172,12 +191,19 @@ impl Drop for TestDb {
 /// parent it references, except across the foreign keys the plan breaks (and
 /// self-references, which order rows, not tables).
 pub fn assert_parents_first(schema: &fixtura::Schema, plan: &fixtura::Plan) {
-    let position = |name: &fixtura::schema::QualifiedName| plan.insert_order.iter().position(|n| n == name);
-    assert_eq!(plan.insert_order.len(), schema.tables.len(), "insert order lists every table once");
+    let position =
+        |name: &fixtura::schema::QualifiedName| plan.insert_order.iter().position(|n| n == name);
+    assert_eq!(
+        plan.insert_order.len(),
+        schema.tables.len(),
+        "insert order lists every table once"
+    );
     for table in &schema.tables {
-        let child = position(&table.name).unwrap_or_else(|| panic!("{} missing from insert order", table.name));
+        let child = position(&table.name)
+            .unwrap_or_else(|| panic!("{} missing from insert order", table.name));
         for fk in &table.foreign_keys {
-            if fk.referenced_table == table.name || plan.break_for(&table.name, &fk.name).is_some() {
+            if fk.referenced_table == table.name || plan.break_for(&table.name, &fk.name).is_some()
+            {
                 continue;
             }
             if let Some(parent) = position(&fk.referenced_table) {
@@ -194,5 +220,8 @@ pub fn assert_parents_first(schema: &fixtura::Schema, plan: &fixtura::Plan) {
     }
     let mut reversed = plan.insert_order.clone();
     reversed.reverse();
-    assert_eq!(plan.delete_order, reversed, "delete order is the insert order reversed");
+    assert_eq!(
+        plan.delete_order, reversed,
+        "delete order is the insert order reversed"
+    );
 }

@@ -18,8 +18,8 @@ demo: build
 
 ## test: every test, against the real PostgreSQL and MariaDB servers (see README)
 test:
-	$(CARGO) nextest run --locked --no-fail-fast
 	$(CARGO) test --locked --doc
+	$(CARGO) nextest run --locked --no-fail-fast
 
 fmt:
 	$(CARGO) fmt

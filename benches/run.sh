@@ -29,8 +29,9 @@ median_ms() {
 }
 
 report() { # name fixtura_ms baseline_name baseline_ms
-    awk -v n="$1" -v f="$2" -v b="$3" -v bm="$4" \
-        'BEGIN { printf "  %-28s fixtura %6d ms   %-22s %6d ms   ratio %.2f\n", n, f, b, bm, (bm > 0 ? f / bm : 0) }'
+    local ratio
+    ratio=$(awk -v f="$2" -v b="$4" 'BEGIN { printf "%.2f", (b > 0 ? f / b : 0) }')
+    printf '  %-14s fixtura %6d ms   %-24s %6d ms   ratio %s\n' "$1" "$2" "$3" "$4" "$ratio"
 }
 
 cleanup() {
@@ -49,7 +50,7 @@ PG_URL="${PG_ADMIN%/*}/$DB"
 "$FIXTURA" --db "$PG_URL" exec schema/welfare.postgres.sql
 f=$(median_ms "$FIXTURA" --db "$PG_URL" inspect)
 b=$(median_ms psql -q "$PG_URL" -c '\d+ *')
-report "PostgreSQL" "$f" "psql \\d+ *" "$b"
+report "PostgreSQL" "$f" "psql \\d+ (all tables)" "$b"
 
 mariadb -uroot -h127.0.0.1 -e "CREATE DATABASE $DB"
 MY_URL="${MY_ADMIN%/*}/$DB"

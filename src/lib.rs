@@ -7,6 +7,29 @@
 //! The library is layered: [`db`] connects, [`schema`] introspects a live database into a
 //! backend-neutral model, [`graph`] orders tables by their foreign keys and plans how each
 //! cycle is broken, and [`inspect`] reports all of it.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use fixtura::{Capabilities, DependencyGraph, IntrospectOptions};
+//!
+//! let db = fixtura::connect("sqlite::memory:").await?;
+//! fixtura::db::execute_script(
+//!     &db,
+//!     "CREATE TABLE staffs (id INTEGER PRIMARY KEY, is_test_data BOOLEAN NOT NULL DEFAULT 0);
+//!      CREATE TABLE offices (id INTEGER PRIMARY KEY, created_by INTEGER NOT NULL REFERENCES staffs (id));",
+//! )
+//! .await?;
+//!
+//! let schema = fixtura::introspect(&db, &IntrospectOptions::default()).await?;
+//! let plan = DependencyGraph::new(&schema).plan(Capabilities { session_switch: true });
+//! plan.ensure_feasible()?;
+//! let order: Vec<&str> = plan.insert_order.iter().map(|t| t.name.as_str()).collect();
+//! assert_eq!(order, ["staffs", "offices"]); // parents first
+//! assert_eq!(schema.resolve("staffs").unwrap().flag_column.as_deref(), Some("is_test_data"));
+//! # Ok(())
+//! # }
+//! ```
 
 pub mod db;
 pub mod error;

@@ -33,9 +33,12 @@
 
 pub mod db;
 pub mod error;
+pub mod generate;
 pub mod graph;
 pub mod inspect;
 pub mod schema;
+pub mod value;
+pub mod write;
 
 pub use db::{Backend, Db, connect};
 pub use error::{Error, Result};

@@ -17,6 +17,8 @@ pub enum Error {
     Connect(#[from] ConnectError),
     #[error(transparent)]
     Graph(#[from] GraphError),
+    #[error(transparent)]
+    Write(#[from] crate::write::WriteError),
     /// A statement failed; `what` says which step was running.
     #[error("{what}")]
     Query {

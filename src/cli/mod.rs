@@ -4,6 +4,8 @@
 //! and dispatches. The library never sees a clap type.
 
 mod exec;
+mod generate;
+mod init;
 mod inspect;
 
 use std::path::PathBuf;
@@ -68,6 +70,8 @@ impl GlobalArgs {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Inspect(inspect::Args),
+    Init(init::Args),
+    Generate(generate::Args),
     Exec(exec::Args),
 }
 
@@ -89,13 +93,15 @@ pub fn main() -> i32 {
     let result = runtime.block_on(async {
         match &cli.command {
             Command::Inspect(args) => inspect::run(&cli.global, args).await,
+            Command::Init(args) => init::run(&cli.global, args).await,
+            Command::Generate(args) => generate::run(&cli.global, args).await,
             Command::Exec(args) => exec::run(&cli.global, args).await,
         }
     });
     match result {
         Ok(()) => 0,
         Err(err) => {
-            eprintln!("error: {err:#}");
+            eprintln!("error: {}", one_line(&err));
             1
         }
     }
@@ -122,4 +128,21 @@ pub fn print(output: &str) -> anyhow::Result<()> {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
         _ => Ok(()),
     }
+}
+
+/// The error and its causes on one line, skipping a cause whose text its parent already
+/// says (sqlx's database errors repeat their message as their source).
+fn one_line(err: &anyhow::Error) -> String {
+    let mut line = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if line.contains(text.as_str()) {
+            continue;
+        }
+        if !line.is_empty() {
+            line.push_str(": ");
+        }
+        line.push_str(&text);
+    }
+    line.replace('\n', " ")
 }

@@ -49,7 +49,7 @@ pub fn render(report: &Report, columns: bool) -> String {
             references(report, t),
         ]);
     }
-    table(&mut out, &rows, &[false, true, true, false, false]);
+    out.push_str(&aligned(&rows, &[false, true, true, false, false], "  "));
 
     out.push_str("\nKeys\n");
     for t in &report.tables {
@@ -135,7 +135,7 @@ pub fn render(report: &Report, columns: bool) -> String {
             .iter()
             .map(|s| vec![name(&s.name), s.reason.clone()])
             .collect();
-        table(&mut out, &rows, &[false, false]);
+        out.push_str(&aligned(&rows, &[false, false], "  "));
     }
 
     if !report.dangling.is_empty() {
@@ -244,30 +244,32 @@ fn strategy(s: BreakStrategy) -> &'static str {
     }
 }
 
-/// Writes rows as aligned columns; `right[i]` right-aligns column i.
-fn table(out: &mut String, rows: &[Vec<String>], right: &[bool]) {
+/// Rows as aligned columns separated by two spaces, each line starting with `indent`;
+/// `right[i]` right-aligns column i.
+pub fn aligned(rows: &[Vec<String>], right: &[bool], indent: &str) -> String {
     let mut widths = vec![0; right.len()];
     for row in rows {
         for (i, cell) in row.iter().enumerate() {
             widths[i] = widths[i].max(cell.chars().count());
         }
     }
+    let mut out = String::new();
     for row in rows {
-        let mut line = String::from(" ");
-        for (i, cell) in row.iter().enumerate() {
-            let pad = widths[i] - cell.chars().count();
-            line.push(' ');
-            if right[i] {
-                line.push_str(&" ".repeat(pad));
-                line.push_str(cell);
-            } else {
-                line.push_str(cell);
-                if i + 1 < row.len() {
-                    line.push_str(&" ".repeat(pad));
+        let cells: Vec<String> = row
+            .iter()
+            .enumerate()
+            .map(|(i, cell)| {
+                let pad = " ".repeat(widths[i] - cell.chars().count());
+                if right[i] {
+                    format!("{pad}{cell}")
+                } else {
+                    format!("{cell}{pad}")
                 }
-            }
-            line.push(' ');
-        }
-        let _ = writeln!(out, "{}", line.trim_end());
+            })
+            .collect();
+        out.push_str(indent);
+        out.push_str(cells.join("  ").trim_end());
+        out.push('\n');
     }
+    out
 }

@@ -225,3 +225,147 @@ pub fn assert_parents_first(schema: &fixtura::Schema, plan: &fixtura::Plan) {
         "delete order is the insert order reversed"
     );
 }
+
+impl TestDb {
+    /// Runs a query whose columns are all text (or NULL) and returns its rows.
+    pub async fn text_rows(&self, sql: &str) -> Vec<Vec<Option<String>>> {
+        use sqlx::Row;
+        let db = self.connect().await;
+        let text = sql;
+        let sql = AssertSqlSafe(sql.to_string());
+        let rows: Vec<Vec<Option<String>>> = match &db {
+            fixtura::Db::Postgres(pool) => sqlx::query(sql).fetch_all(pool).await.map(|rows| {
+                rows.iter()
+                    .map(|r| {
+                        (0..r.len())
+                            .map(|i| r.get::<Option<String>, _>(i))
+                            .collect()
+                    })
+                    .collect()
+            }),
+            fixtura::Db::MySql(pool) => sqlx::query(sql).fetch_all(pool).await.map(|rows| {
+                rows.iter()
+                    .map(|r| {
+                        (0..r.len())
+                            .map(|i| r.get::<Option<String>, _>(i))
+                            .collect()
+                    })
+                    .collect()
+            }),
+            fixtura::Db::Sqlite(pool) => sqlx::query(sql).fetch_all(pool).await.map(|rows| {
+                rows.iter()
+                    .map(|r| {
+                        (0..r.len())
+                            .map(|i| r.get::<Option<String>, _>(i))
+                            .collect()
+                    })
+                    .collect()
+            }),
+        }
+        .unwrap_or_else(|e| panic!("query failed on {}: {e}\n{text}", self.backend));
+        db.close().await;
+        rows
+    }
+
+    /// A single count.
+    pub async fn count(&self, sql: &str) -> u64 {
+        let rows = self.text_rows(sql).await;
+        rows[0][0]
+            .as_deref()
+            .unwrap_or("0")
+            .trim()
+            .parse()
+            .expect("a count")
+    }
+
+    /// The schema as fixtura reads it.
+    pub async fn schema(&self) -> fixtura::Schema {
+        let db = self.connect().await;
+        let schema = fixtura::introspect(&db, &fixtura::IntrospectOptions::default())
+            .await
+            .expect("introspect");
+        db.close().await;
+        schema
+    }
+
+    /// An order-independent checksum of a table's full rows (every column, generated ones
+    /// included), computed here from the rows as text, not by fixtura.
+    pub async fn table_checksum(&self, name: &str) -> (u64, String) {
+        let schema = self.schema().await;
+        let table = schema
+            .resolve(name)
+            .unwrap_or_else(|| panic!("no table {name} in {}", self.name));
+        let q = |s: &str| self.backend.quote_ident(s);
+        let cast = |c: &fixtura::schema::Column| {
+            let binary = matches!(c.column_type, fixtura::schema::ColumnType::Binary { .. });
+            match (self.backend, binary) {
+                (Backend::Postgres, _) => format!("{}::text", q(&c.name)),
+                (_, true) => format!("hex({})", q(&c.name)),
+                (Backend::MySql, false) => format!("CAST({} AS CHAR)", q(&c.name)),
+                (Backend::Sqlite, false) => format!("CAST({} AS TEXT)", q(&c.name)),
+            }
+        };
+        let columns: Vec<String> = table.columns.iter().map(cast).collect();
+        let sql = format!(
+            "SELECT {} FROM {}",
+            columns.join(", "),
+            self.backend.quote_table(&table.name)
+        );
+        let mut rows: Vec<String> = self
+            .text_rows(&sql)
+            .await
+            .into_iter()
+            .map(|r| {
+                r.into_iter()
+                    .map(|v| v.unwrap_or_else(|| "\u{0}NULL".into()))
+                    .collect::<Vec<_>>()
+                    .join("\u{1}")
+            })
+            .collect();
+        rows.sort();
+        (
+            rows.len() as u64,
+            blake3::hash(rows.join("\n").as_bytes())
+                .to_hex()
+                .to_string(),
+        )
+    }
+
+    /// Rows breaking each foreign key, found by one anti-join per key written here.
+    pub async fn orphans(&self, schema: &fixtura::Schema) -> Vec<(String, u64)> {
+        let q = |s: &str| self.backend.quote_ident(s);
+        let mut broken = Vec::new();
+        for table in &schema.tables {
+            for fk in &table.foreign_keys {
+                let not_null: Vec<String> = fk
+                    .columns
+                    .iter()
+                    .map(|c| format!("c.{} IS NOT NULL", q(c)))
+                    .collect();
+                let matches: Vec<String> = fk
+                    .columns
+                    .iter()
+                    .zip(&fk.referenced_columns)
+                    .map(|(c, r)| format!("p.{} = c.{}", q(r), q(c)))
+                    .collect();
+                let sql = format!(
+                    "SELECT CAST(count(*) AS CHAR(20)) FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
+                    self.backend.quote_table(&table.name),
+                    not_null.join(" AND "),
+                    self.backend.quote_table(&fk.referenced_table),
+                    matches.join(" AND ")
+                );
+                let sql = if self.backend == Backend::Postgres {
+                    sql.replace("CHAR(20)", "text")
+                } else {
+                    sql
+                };
+                let n = self.count(&sql).await;
+                if n > 0 {
+                    broken.push((fk.name.clone(), n));
+                }
+            }
+        }
+        broken
+    }
+}

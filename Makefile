@@ -10,11 +10,13 @@ FIXTURA = target/release/fixtura
 build:
 	$(CARGO) build --release --locked
 
-## demo: lay the example schema into an embedded SQLite file and inspect it (no server needed)
+## demo: the example care-office dataset (32,102 rows) generated into an embedded SQLite
+## file, no server needed: schema, insert plan, generation summary
 demo: build
 	@rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm
 	$(FIXTURA) --db sqlite://$(DEMO_DB) exec --create schema/welfare.sqlite.sql
-	$(FIXTURA) --db sqlite://$(DEMO_DB) inspect
+	$(FIXTURA) --db sqlite://$(DEMO_DB) inspect --no-counts
+	$(FIXTURA) --db sqlite://$(DEMO_DB) generate --spec schema/welfare.toml
 
 ## test: every test, against the real PostgreSQL and MariaDB servers (see README)
 test:

@@ -1,65 +1,124 @@
 #!/usr/bin/env bash
-# `make bench`: figures, never assertions. Each section measures fixtura against a baseline
-# run in the same session on the same data, and prints both with their ratio.
-#
-# Now: `inspect` (introspection + planning + row counts) on the example schema, per backend,
-# against the backend's own client listing the same catalog (psql \d+, mariadb SHOW, sqlite).
+# `make bench`: figures, never assertions. Each figure comes with a baseline measured in the
+# same run on the same rows, and the ratio fixtura / baseline (lower is better).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FIXTURA=${FIXTURA:-target/release/fixtura}
 PG_ADMIN=${FIXTURA_BENCH_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/test}
 MY_ADMIN=${FIXTURA_BENCH_MYSQL_URL:-mysql://root@127.0.0.1:3306/test}
-RUNS=${RUNS:-5}
-DB=fixtura_bench_$$
+RUNS=${RUNS:-3}
+BIG_SCALE=${BIG_SCALE:-30}
+TAG=fixtura_bench_$$
+WORK=$(mktemp -d)
+# GNU time reports peak RSS (Debian package `time`); without it memory is shown as 0.
+if [ -x /usr/bin/time ]; then TIME_RSS="/usr/bin/time -f %M -o $WORK/rss"; else TIME_RSS=""; fi
+TABLES="staffs offices office_staffs welfare_recipients office_welfare_recipients support_plan_cycles"
 
 now_ms() { date +%s%3N; }
 
-# median of RUNS timings of a command, in milliseconds
+# wall time of one command, in milliseconds
+time_ms() {
+    local start end
+    start=$(now_ms)
+    "$@" >/dev/null
+    end=$(now_ms)
+    echo $((end - start))
+}
+
+# median of RUNS timings; `prepare` (a function name, or :) runs untimed before each
 median_ms() {
+    local prepare=$1
+    shift
     local times=()
     for _ in $(seq "$RUNS"); do
-        local start end
-        start=$(now_ms)
-        "$@" >/dev/null
-        end=$(now_ms)
-        times+=($((end - start)))
+        $prepare
+        times+=("$(time_ms "$@")")
     done
     printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
-report() { # name fixtura_ms baseline_name baseline_ms
-    local ratio
+report() { # label fixtura_ms baseline_label baseline_ms [rows]
+    local ratio rate=""
     ratio=$(awk -v f="$2" -v b="$4" 'BEGIN { printf "%.2f", (b > 0 ? f / b : 0) }')
-    printf '  %-14s fixtura %6d ms   %-24s %6d ms   ratio %s\n' "$1" "$2" "$3" "$4" "$ratio"
+    if [ -n "${5:-}" ]; then
+        rate=$(awk -v r="$5" -v f="$2" 'BEGIN { printf "  (%d rows/s)", (f > 0 ? r * 1000 / f : 0) }')
+    fi
+    printf '  %-30s fixtura %7d ms   %-26s %7d ms   ratio %s%s\n' "$1" "$2" "$3" "$4" "$ratio" "$rate"
+}
+
+pg_url() { echo "${PG_ADMIN%/*}/$1"; }
+pg_fresh() { # name: an empty database with the example schema
+    psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null 2>&1
+    "$FIXTURA" --db "$(pg_url "$1")" exec schema/welfare.postgres.sql
 }
 
 cleanup() {
-    psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true
-    mariadb -uroot -h127.0.0.1 -e "DROP DATABASE IF EXISTS $DB" >/dev/null 2>&1 || true
-    rm -f "target/$DB.db"
+    for db in "${TAG}_gen" "${TAG}_copy" "${TAG}_insp"; do
+        psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+    done
+    mariadb -uroot -h127.0.0.1 -e "DROP DATABASE IF EXISTS ${TAG}_insp" >/dev/null 2>&1 || true
+    rm -rf "$WORK"
 }
 trap cleanup EXIT
 
-echo "fixtura bench — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, median of $RUNS runs"
+echo "fixtura bench — $(date -u +%Y-%m-%dT%H:%MZ), $(nproc) cores, $(psql -qtA "$PG_ADMIN" -c 'SHOW server_version' | cut -d' ' -f1) PostgreSQL"
+
+# --- inspect --------------------------------------------------------------------------------
 echo
-echo "inspect on the example schema (schema/welfare.*.sql)"
+echo "inspect on the example schema (median of $RUNS)"
+pg_fresh "${TAG}_insp"
+f=$(median_ms : "$FIXTURA" --db "$(pg_url "${TAG}_insp")" inspect)
+b=$(median_ms : psql -q "$(pg_url "${TAG}_insp")" -c '\d+')
+report "PostgreSQL" "$f" "psql \\d+" "$b"
+mariadb -uroot -h127.0.0.1 -e "CREATE DATABASE ${TAG}_insp"
+"$FIXTURA" --db "${MY_ADMIN%/*}/${TAG}_insp" exec schema/welfare.mysql.sql
+f=$(median_ms : "$FIXTURA" --db "${MY_ADMIN%/*}/${TAG}_insp" inspect)
+b=$(median_ms : mariadb -uroot -h127.0.0.1 "${TAG}_insp" -e "SELECT * FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '${TAG}_insp'")
+report "MariaDB" "$f" "information_schema query" "$b"
 
-psql -q "$PG_ADMIN" -c "CREATE DATABASE $DB" >/dev/null
-PG_URL="${PG_ADMIN%/*}/$DB"
-"$FIXTURA" --db "$PG_URL" exec schema/welfare.postgres.sql
-f=$(median_ms "$FIXTURA" --db "$PG_URL" inspect)
-b=$(median_ms psql -q "$PG_URL" -c '\d+ *')
-report "PostgreSQL" "$f" "psql \\d+ (all tables)" "$b"
+# --- generate vs \copy ------------------------------------------------------------------------
+# The baseline loads the very rows fixtura made (exported with \copy TO) with psql \copy FROM,
+# in one transaction, the server checking foreign keys with its row triggers (SPEC §10).
+copy_script() {
+    {
+        echo "BEGIN;"
+        for t in $TABLES; do echo "\\copy $t FROM '$WORK/$t.tsv'"; done
+        echo "COMMIT;"
+    } >"$WORK/load.sql"
+}
+export_rows() {
+    for t in $TABLES; do psql -q "$(pg_url "${TAG}_gen")" -c "\\copy $t TO '$WORK/$t.tsv'"; done
+}
+prepare_gen() { pg_fresh "${TAG}_gen"; }
+prepare_copy() { pg_fresh "${TAG}_copy"; }
 
-mariadb -uroot -h127.0.0.1 -e "CREATE DATABASE $DB"
-MY_URL="${MY_ADMIN%/*}/$DB"
-"$FIXTURA" --db "$MY_URL" exec schema/welfare.mysql.sql
-f=$(median_ms "$FIXTURA" --db "$MY_URL" inspect)
-b=$(median_ms mariadb -uroot -h127.0.0.1 "$DB" -e "SELECT * FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = '$DB'")
-report "MariaDB" "$f" "information_schema" "$b"
+generate_vs_copy() { # scale label
+    local rows f b
+    f=$(median_ms prepare_gen "$FIXTURA" --db "$(pg_url "${TAG}_gen")" generate --spec schema/welfare.toml --scale "$1")
+    rows=$(psql -qtA "$(pg_url "${TAG}_gen")" -c "SELECT (SELECT count(*) FROM staffs) + (SELECT count(*) FROM offices) + (SELECT count(*) FROM office_staffs) + (SELECT count(*) FROM welfare_recipients) + (SELECT count(*) FROM office_welfare_recipients) + (SELECT count(*) FROM support_plan_cycles)")
+    export_rows
+    copy_script
+    b=$(median_ms prepare_copy psql -q -v ON_ERROR_STOP=1 "$(pg_url "${TAG}_copy")" -f "$WORK/load.sql")
+    report "$2 ($rows rows)" "$f" "psql \\copy, same rows" "$b" "$rows"
+}
 
-"$FIXTURA" --db "sqlite://target/$DB.db" exec --create schema/welfare.sqlite.sql
-f=$(median_ms "$FIXTURA" --db "sqlite://target/$DB.db" inspect)
-b=$(median_ms "$FIXTURA" --version)
-report "SQLite" "$f" "process start" "$b"
+echo
+echo "generate the seed-004 dataset into PostgreSQL vs \\copy of the same rows"
+generate_vs_copy 1 "scale 1"
+RUNS=1 generate_vs_copy "$BIG_SCALE" "scale $BIG_SCALE"
+
+# --- SQLite -----------------------------------------------------------------------------------
+echo
+echo "SQLite, one narrow table (id, int, text, flag): rows/s and peak memory as rows grow"
+for millions in 1 4; do
+    rm -f "$WORK/narrow.db"
+    "$FIXTURA" --db "sqlite://$WORK/narrow.db" exec --create benches/fixtures/narrow.sql
+    start=$(now_ms)
+    echo 0 >"$WORK/rss"
+    $TIME_RSS "$FIXTURA" --db "sqlite://$WORK/narrow.db" generate \
+        --spec benches/fixtures/narrow.toml --scale "$millions" >/dev/null
+    ms=$(( $(now_ms) - start ))
+    printf '  %d,000,000 rows: %6d ms  %8d rows/s  peak RSS %d MiB\n' "$millions" "$ms" \
+        "$(( millions * 1000000 * 1000 / ms ))" "$(( $(cat "$WORK/rss") / 1024 ))"
+done

@@ -18,7 +18,11 @@ fn file(backend: Backend) -> &'static str {
 }
 
 fn path(relative: &str) -> String {
-    format!("{}/{relative}", env!("CARGO_MANIFEST_DIR"))
+    if relative.starts_with('/') {
+        relative.to_string()
+    } else {
+        format!("{}/{relative}", env!("CARGO_MANIFEST_DIR"))
+    }
 }
 
 /// A fresh database holding `schema` (a DDL file, relative to the crate).
@@ -312,6 +316,147 @@ async fn bad_specs_are_refused_with_file_line_and_nothing_written(backend: Backe
     .await;
 }
 
+/// With the server checking keys, cycles go through the plan: deferred constraints and
+/// NULL-then-UPDATE. The rows come out exactly as with fixtura's own checks.
+async fn server_checks_load_cycles_through_the_plan_with_the_same_rows(backend: Backend) {
+    let (Some(ours), Some(server)) = (zoo(backend).await, zoo(backend).await) else {
+        return;
+    };
+    generate(
+        &ours,
+        "tests/fixtures/zoo/spec.toml",
+        &["--fk-checks", "fixtura"],
+    );
+    let spec = path("tests/fixtures/zoo/spec.toml");
+    let output = run(
+        &server,
+        &["--spec", &spec, "--fk-checks", "server", "--json"],
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if backend == Backend::MySql {
+        // MySQL has no deferrable constraints: the NOT NULL teams/players cycle needs the
+        // session switch, and says so before writing anything.
+        assert!(!output.status.success());
+        assert!(
+            stderr.contains("foreign-key cycle") && stderr.contains("cannot be broken"),
+            "{stderr}"
+        );
+        assert!(stderr.contains("DEFERRABLE"), "{stderr}");
+        for (table, rows) in counts(&server).await {
+            assert_eq!(rows, 0, "{table} was written to");
+        }
+        return;
+    }
+    assert!(output.status.success(), "{stderr}");
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["fk_checks"], "server");
+    assert_eq!(server.orphans(&server.schema().await).await, vec![]);
+    for table in [
+        "teams",
+        "players",
+        "departments",
+        "employees",
+        "shipments",
+        "team_members",
+        "samples",
+        "order",
+    ] {
+        assert_eq!(
+            ours.table_checksum(table).await,
+            server.table_checksum(table).await,
+            "table {table}"
+        );
+    }
+}
+
+/// A failure in the last table rolls back the tables written before it.
+async fn a_failure_midway_leaves_the_database_as_it_was(backend: Backend) {
+    let Some(db) = welfare(backend).await else {
+        return;
+    };
+    let spec = std::fs::read_to_string(path("schema/welfare.toml"))
+        .unwrap()
+        .replace(
+            "columns.cycle_number = { const = 1 }",
+            "columns.cycle_number = { const = 0 }",
+        );
+    let dir = tempfile::tempdir().unwrap();
+    let spec_path = dir.path().join("violates-a-check.toml");
+    std::fs::write(&spec_path, spec).unwrap();
+    let output = run(&db, &["--spec", spec_path.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.starts_with("error: rolled back, nothing was written: "),
+        "{stderr}"
+    );
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
+    for (table, rows) in counts(&db).await {
+        assert_eq!(rows, 0, "{table} kept rows of a failed run");
+    }
+}
+
+/// `fixtura init` writes a spec that generates as it stands.
+async fn the_starter_spec_from_init_generates(backend: Backend) {
+    let Some(db) = welfare(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let spec = dir.path().join("starter.toml");
+    let output = Command::cargo_bin("fixtura")
+        .unwrap()
+        .args([
+            "--db",
+            &db.url,
+            "init",
+            "--rows",
+            "25",
+            "--out",
+            spec.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let text = std::fs::read_to_string(&spec).unwrap();
+    assert!(
+        text.contains("[tables.staffs]")
+            && text.contains("columns.email = { fake = \"safe_email\" }"),
+        "{text}"
+    );
+    assert!(
+        text.contains("# created_by: foreign key → staffs (id)"),
+        "{text}"
+    );
+    // The starter cannot know the CHECK constraints; fill those two as a user would.
+    let text = text
+        .replace(
+            "columns.office_type = ",
+            "columns.office_type = { one_of = [\"type_A_office\"] }\n#",
+        )
+        .replace(
+            "columns.gender = ",
+            "columns.gender = { one_of = [\"female\"] }\n#",
+        )
+        .replace(
+            "columns.cycle_number = ",
+            "columns.cycle_number = { const = 1 }\n#",
+        );
+    std::fs::write(&spec, text).unwrap();
+    let summary = generate(&db, spec.to_str().unwrap(), &[]);
+    assert_eq!(summary["rows"], 150, "{summary}");
+    // init refuses to overwrite.
+    let again = Command::cargo_bin("fixtura")
+        .unwrap()
+        .args(["--db", &db.url, "init", "--out", spec.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+}
+
 macro_rules! per_backend {
     ($($test:ident),* $(,)?) => {
         mod postgres { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Postgres).await } )* }
@@ -325,4 +470,53 @@ per_backend!(
     the_zoo_is_generated_with_cycles_composite_keys_and_every_type,
     the_same_seed_gives_the_same_rows_whatever_the_batch_size,
     bad_specs_are_refused_with_file_line_and_nothing_written,
+    server_checks_load_cycles_through_the_plan_with_the_same_rows,
+    a_failure_midway_leaves_the_database_as_it_was,
+    the_starter_spec_from_init_generates,
 );
+
+/// Ctrl-C in the middle of a load rolls everything back.
+async fn interrupted(backend: Backend) {
+    let Some(db) = welfare(backend).await else {
+        return;
+    };
+    let spec = path("schema/welfare.toml");
+    let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("fixtura"))
+        .args([
+            "--db", &db.url, "generate", "--spec", &spec, "--scale", "100",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn fixtura");
+    // Let it get well into writing rows.
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    let killed = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        !output.status.success(),
+        "an interrupted run must fail: {stderr}"
+    );
+    assert!(
+        stderr.contains("interrupted: the transaction was rolled back, nothing was written"),
+        "{stderr}"
+    );
+    for (table, rows) in counts(&db).await {
+        assert_eq!(rows, 0, "{table} kept rows of an interrupted run");
+    }
+}
+
+#[tokio::test]
+async fn ctrl_c_during_a_postgres_load_leaves_the_database_as_it_was() {
+    interrupted(Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn ctrl_c_during_a_sqlite_load_leaves_the_database_as_it_was() {
+    interrupted(Backend::Sqlite).await;
+}

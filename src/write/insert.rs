@@ -4,60 +4,72 @@
 //! Each backend says how many rows fit one statement (its placeholder limit, a packet
 //! size) and binds the values its own way; this module is pure.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use crate::value::Value;
 
 /// The statements that insert rows into one table's columns.
+///
+/// Only a few sizes are ever used: the full size and the powers of two below it (see
+/// [`InsertStatements::split`]), each kept prepared in the connection's statement cache.
+/// Preparing a statement of thousands of placeholders is not free (MariaDB takes tens of
+/// milliseconds), so a fresh size for every batch's remainder would cost more than it saves.
 pub(super) struct InsertStatements {
     prefix: String,
     row: String,
     /// Rows in a full-size statement.
     full_rows: usize,
-    /// The full-size statement's text, built once so every execution reuses one prepared
-    /// statement from the connection's cache.
-    full_sql: Arc<str>,
+    /// Statement texts built so far, by row count.
+    texts: HashMap<usize, Arc<str>>,
 }
 
 impl InsertStatements {
     /// `table` and `columns` are already quoted; `full_rows` is at least 1.
     pub(super) fn new(table: &str, columns: &[String], full_rows: usize) -> Self {
-        let prefix = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
-        let row = format!("({})", vec!["?"; columns.len()].join(", "));
-        let full_rows = full_rows.max(1);
-        let full_sql = Arc::from(Self::text(&prefix, &row, full_rows));
         InsertStatements {
-            prefix,
-            row,
-            full_rows,
-            full_sql,
+            prefix: format!("INSERT INTO {table} ({}) VALUES ", columns.join(", ")),
+            row: format!("({})", vec!["?"; columns.len()].join(", ")),
+            full_rows: full_rows.max(1),
+            texts: HashMap::new(),
         }
-    }
-
-    fn text(prefix: &str, row: &str, rows: usize) -> String {
-        let mut sql = String::with_capacity(prefix.len() + rows * (row.len() + 2));
-        sql.push_str(prefix);
-        for i in 0..rows {
-            if i > 0 {
-                sql.push_str(", ");
-            }
-            sql.push_str(row);
-        }
-        sql
     }
 
     pub(super) fn full_rows(&self) -> usize {
         self.full_rows
     }
 
-    /// The statement for `rows` rows, and whether it is worth keeping prepared: only the
-    /// full-size one is, so odd-sized remainders do not crowd the statement cache.
-    pub(super) fn sql(&self, rows: usize) -> (Arc<str>, bool) {
-        if rows == self.full_rows {
-            (self.full_sql.clone(), true)
-        } else {
-            (Arc::from(Self::text(&self.prefix, &self.row, rows)), false)
-        }
+    /// Statement sizes that add up to `rows`: full-size statements, then the binary digits
+    /// of the rest, largest first.
+    pub(super) fn split(&self, rows: usize) -> Vec<usize> {
+        let mut sizes = vec![self.full_rows; rows / self.full_rows];
+        let rest = rows % self.full_rows;
+        sizes.extend(
+            (0..usize::BITS)
+                .rev()
+                .map(|bit| 1usize << bit)
+                .filter(|size| rest & size != 0),
+        );
+        sizes
+    }
+
+    /// The statement for `rows` rows (a size [`InsertStatements::split`] gives).
+    pub(super) fn sql(&mut self, rows: usize) -> Arc<str> {
+        let (prefix, row) = (&self.prefix, &self.row);
+        self.texts
+            .entry(rows)
+            .or_insert_with(|| {
+                let mut sql = String::with_capacity(prefix.len() + rows * (row.len() + 2));
+                sql.push_str(prefix);
+                for i in 0..rows {
+                    if i > 0 {
+                        sql.push_str(", ");
+                    }
+                    sql.push_str(row);
+                }
+                Arc::from(sql)
+            })
+            .clone()
     }
 
     /// Bytes of statement text per row, for limits on the text itself.
@@ -135,15 +147,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn full_size_statements_are_built_once_and_kept_prepared() {
-        let statements = InsertStatements::new("`t`", &["`a`".into(), "`b`".into()], 2);
-        let (sql, persistent) = statements.sql(2);
+    fn statements_are_built_once_per_size() {
+        let mut statements = InsertStatements::new("`t`", &["`a`".into(), "`b`".into()], 2);
+        let sql = statements.sql(2);
         assert_eq!(&*sql, "INSERT INTO `t` (`a`, `b`) VALUES (?, ?), (?, ?)");
-        assert!(persistent);
-        assert!(Arc::ptr_eq(&sql, &statements.sql(2).0));
-        let (sql, persistent) = statements.sql(1);
-        assert_eq!(&*sql, "INSERT INTO `t` (`a`, `b`) VALUES (?, ?)");
-        assert!(!persistent);
+        assert!(Arc::ptr_eq(&sql, &statements.sql(2)));
+        assert_eq!(
+            &*statements.sql(1),
+            "INSERT INTO `t` (`a`, `b`) VALUES (?, ?)"
+        );
+    }
+
+    #[test]
+    fn rows_split_into_full_statements_then_powers_of_two() {
+        let statements = InsertStatements::new("t", &["a".into()], 500);
+        assert_eq!(statements.split(1_000), [500, 500]);
+        assert_eq!(statements.split(1_235), [500, 500, 128, 64, 32, 8, 2, 1]);
+        assert_eq!(statements.split(0), Vec::<usize>::new());
+        let one = InsertStatements::new("t", &["a".into()], 1);
+        assert_eq!(one.split(3), [1, 1, 1]);
     }
 
     #[test]

@@ -114,7 +114,7 @@ impl Session {
         let probe = InsertStatements::new(&target.sql_name, &target.quoted_columns(MYSQL), 1);
         let by_text = budget.saturating_sub(probe.prefix_len()) / probe.row_text_len();
         let full_rows = (MAX_PLACEHOLDERS / width).min(by_text).max(1);
-        let statements =
+        let mut statements =
             InsertStatements::new(&target.sql_name, &target.quoted_columns(MYSQL), full_rows);
         let what = || format!("inserting rows into {}", target.name);
         let mut written = 0u64;
@@ -132,6 +132,10 @@ impl Session {
                 max_allowed_packet: self.max_packet,
             })?;
             let mut rows = batch.into_iter();
+            let sizes: Vec<usize> = sizes
+                .into_iter()
+                .flat_map(|n| statements.split(n))
+                .collect();
             for size in sizes {
                 let mut arguments = MySqlArguments::default();
                 arguments.reserve(size * width, 0);
@@ -141,9 +145,8 @@ impl Session {
                             .map_err(|e| Error::query(what(), sqlx::Error::Encode(e)))?;
                     }
                 }
-                let (sql, cached) = statements.sql(size);
-                sqlx::query_with(AssertSqlSafe(sql), arguments)
-                    .persistent(cached && target.cache_statements)
+                sqlx::query_with(AssertSqlSafe(statements.sql(size)), arguments)
+                    .persistent(target.cache_statements)
                     .execute(self.conn())
                     .await
                     .map_err(|e| Error::query(what(), e))?;

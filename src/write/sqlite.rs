@@ -97,28 +97,25 @@ impl Session {
     ) -> Result<u64> {
         let width = target.columns.len();
         let full_rows = (MAX_VARIABLES / width).min(MAX_ROWS);
-        let statements =
+        let mut statements =
             InsertStatements::new(&target.sql_name, &target.quoted_columns(SQLITE), full_rows);
         let what = || format!("inserting rows into {}", target.name);
         let mut written = 0u64;
         while let Some(batch) = batches.recv().await {
             target.check_width(&batch)?;
             let count = batch.len() as u64;
-            let mut rows = batch.into_iter().peekable();
-            while rows.peek().is_some() {
+            let mut rows = batch.into_iter();
+            for size in statements.split(count as usize) {
                 let mut arguments = SqliteArguments::default();
-                arguments.reserve(statements.full_rows() * width, 0);
-                let mut size = 0;
-                for row in rows.by_ref().take(statements.full_rows()) {
+                arguments.reserve(size * width, 0);
+                for row in rows.by_ref().take(size) {
                     for (value, column) in row.into_iter().zip(&target.columns) {
                         bind(&mut arguments, value, column)
                             .map_err(|e| Error::query(what(), sqlx::Error::Encode(e)))?;
                     }
-                    size += 1;
                 }
-                let (sql, cached) = statements.sql(size);
-                sqlx::query_with(AssertSqlSafe(sql), arguments)
-                    .persistent(cached && target.cache_statements)
+                sqlx::query_with(AssertSqlSafe(statements.sql(size)), arguments)
+                    .persistent(target.cache_statements)
                     .execute(self.conn())
                     .await
                     .map_err(|e| Error::query(what(), e))?;

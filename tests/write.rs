@@ -901,3 +901,31 @@ mod deferrable {
         super::server_checks_load_a_deferrable_not_null_cycle(fixtura::Backend::Sqlite).await
     }
 }
+
+/// A committed load hands its connection back to the pool: an in-memory SQLite database,
+/// which lives only as long as its one connection, keeps the rows. (The load also runs on
+/// another task: it and its futures are `Send`.)
+#[tokio::test]
+async fn an_in_memory_sqlite_database_keeps_what_a_load_committed() {
+    let pool = fixtura::connect("sqlite::memory:").await.expect("connect");
+    fixtura::db::execute_script(&pool, "CREATE TABLE pairs (a INTEGER PRIMARY KEY, b TEXT)")
+        .await
+        .expect("create");
+    let schema = fixtura::introspect(&pool, &fixtura::IntrospectOptions::default())
+        .await
+        .expect("introspect");
+    let task = {
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            let pairs = table(&schema, "pairs");
+            let mut load = Load::begin(&pool, FkChecks::Fixtura).await.expect("begin");
+            let rows: Vec<Row> = (0..10).map(|i| vec![Value::Int(i), Value::Null]).collect();
+            write_rows(&mut load, pairs, &["a", "b"], rows, 4)
+                .await
+                .expect("write");
+            load.commit().await.expect("commit");
+        })
+    };
+    task.await.expect("load task");
+    assert_eq!(scalar(&pool, "SELECT count(*) FROM pairs").await, 10);
+}

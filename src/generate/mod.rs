@@ -186,6 +186,7 @@ pub async fn generate(
     for t in 0..plan.tables.len() {
         let table_plan = &plan.tables[t];
         let columns: Vec<String> = table_plan.columns.iter().map(|c| c.name.clone()).collect();
+        tracing::info!(table = %table_plan.display, rows = table_plan.rows, columns = columns.len(), "writing");
         observer.table_started(&table_plan.display, table_plan.rows);
         let table_started = Instant::now();
         let (sender, mut receiver) = mpsc::channel::<Vec<Row>>(CHANNEL_DEPTH);
@@ -224,6 +225,7 @@ pub async fn generate(
         });
     }
 
+    tracing::info!(elapsed = ?started.elapsed(), "rows written; finishing");
     let finishing = Instant::now();
     update_deferred_keys(&mut load, &plan, options.batch_size, observer.as_ref()).await?;
     let written: Vec<_> = plan.tables.iter().map(|t| t.table.name.clone()).collect();

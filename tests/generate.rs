@@ -520,3 +520,77 @@ async fn ctrl_c_during_a_postgres_load_leaves_the_database_as_it_was() {
 async fn ctrl_c_during_a_sqlite_load_leaves_the_database_as_it_was() {
     interrupted(Backend::Sqlite).await;
 }
+
+/// A schema-qualified table whose parent is not in the spec: its keys are sampled from the
+/// rows already there.
+#[tokio::test]
+async fn parents_outside_the_spec_are_sampled_from_existing_rows() {
+    let Some(db) = zoo(Backend::Postgres).await else {
+        return;
+    };
+    generate(&db, "tests/fixtures/zoo/spec.toml", &[]);
+    let summary = generate(&db, "tests/fixtures/zoo/spec.postgres.toml", &[]);
+    assert_eq!(rows_of(&summary, "crm.contacts"), 15);
+    assert_eq!(rows_of(&summary, "events"), 40);
+    assert_eq!(db.orphans(&db.schema().await).await, vec![]);
+    let distinct = db
+        .count("SELECT count(DISTINCT employee_id)::text FROM crm.contacts")
+        .await;
+    assert!(
+        distinct > 1,
+        "contacts spread over the existing employees: {distinct}"
+    );
+    // Rows routed through the partitioned parent land in its partitions.
+    assert_eq!(
+        db.count("SELECT count(*)::text FROM events_2025").await
+            + db.count("SELECT count(*)::text FROM events_2026").await,
+        40
+    );
+}
+
+/// The same spec and seed give the same data on every backend: the same e-mail addresses,
+/// and the same staff linked to the same offices.
+#[tokio::test]
+async fn the_same_spec_gives_the_same_rows_on_every_backend() {
+    // Sorted here, not by ORDER BY: the servers' collations differ.
+    async fn sorted(db: &TestDb, sql: &str) -> Vec<Vec<Option<String>>> {
+        let mut rows = db.text_rows(sql).await;
+        rows.sort();
+        rows
+    }
+    let mut results = Vec::new();
+    for backend in [Backend::Postgres, Backend::MySql, Backend::Sqlite] {
+        let Some(db) = welfare(backend).await else {
+            continue;
+        };
+        generate(&db, "schema/welfare.toml", &[]);
+        let emails = sorted(&db, "SELECT email FROM staffs").await;
+        let links = sorted(
+            &db,
+            "SELECT s.email, o.name FROM office_staffs l JOIN staffs s ON s.id = l.staff_id \
+             JOIN offices o ON o.id = l.office_id",
+        )
+        .await;
+        let recipients = sorted(
+            &db,
+            "SELECT last_name, first_name, gender FROM welfare_recipients",
+        )
+        .await;
+        results.push((backend, [emails, links, recipients]));
+    }
+    for pair in results.windows(2) {
+        let ((a, left), (b, right)) = (&pair[0], &pair[1]);
+        assert_eq!(left[0].len(), 1001);
+        for (what, (l, r)) in ["staff e-mails", "office links", "recipients"]
+            .iter()
+            .zip(left.iter().zip(right))
+        {
+            let differ = l.iter().zip(r).filter(|(x, y)| x != y).count();
+            let first = l.iter().zip(r).find(|(x, y)| x != y);
+            assert!(
+                l.len() == r.len() && differ == 0,
+                "{what}: {differ} rows differ between {a} and {b}, e.g. {first:?}"
+            );
+        }
+    }
+}

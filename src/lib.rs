@@ -36,7 +36,9 @@ pub mod error;
 pub mod generate;
 pub mod graph;
 pub mod inspect;
+pub mod progress;
 pub mod schema;
+pub mod snapshot;
 pub mod value;
 pub mod write;
 

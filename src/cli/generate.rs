@@ -2,14 +2,14 @@
 
 use std::io::IsTerminal;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use clap::ValueEnum;
 use fixtura::generate::spec::Spec;
-use fixtura::generate::{self, ChecksChoice, GenerateOptions, Observer, Summary};
-use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use fixtura::generate::{self, ChecksChoice, GenerateOptions, Summary};
 
 use super::GlobalArgs;
+use super::progress::Bars;
 
 /// Generate the rows a spec describes and bulk-load them, all in one transaction
 #[derive(Debug, clap::Args)]
@@ -43,7 +43,7 @@ pub struct Args {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-enum Checks {
+pub enum Checks {
     Auto,
     Fixtura,
     Server,
@@ -117,63 +117,4 @@ fn render(summary: &Summary) -> String {
         summary.seed, summary.fk_checks, summary.finishing_seconds
     ));
     out
-}
-
-/// Progress bars on a terminal, one per table; nothing otherwise.
-struct Bars {
-    multi: Option<MultiProgress>,
-    bars: Mutex<Vec<(String, ProgressBar)>>,
-}
-
-impl Bars {
-    fn new(enabled: bool) -> Bars {
-        Bars {
-            multi: enabled.then(MultiProgress::new),
-            bars: Mutex::new(Vec::new()),
-        }
-    }
-
-    fn clear(&self) {
-        if let Some(multi) = &self.multi {
-            let _ = multi.clear();
-        }
-    }
-
-    fn with_bar(&self, table: &str, f: impl FnOnce(&ProgressBar)) {
-        if let Ok(bars) = self.bars.lock()
-            && let Some((_, bar)) = bars.iter().find(|(name, _)| name == table)
-        {
-            f(bar);
-        }
-    }
-}
-
-impl Observer for Bars {
-    fn table_started(&self, table: &str, rows: u64) {
-        let Some(multi) = &self.multi else { return };
-        let bar = multi.add(ProgressBar::new(rows));
-        let style = ProgressStyle::with_template(
-            "{prefix:>28} {bar:30} {pos:>9}/{len:9} {per_sec:>14} {elapsed}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
-        bar.set_style(style);
-        bar.set_prefix(table.to_string());
-        if let Ok(mut bars) = self.bars.lock() {
-            bars.push((table.to_string(), bar));
-        }
-    }
-
-    fn rows_written(&self, table: &str, rows: u64) {
-        self.with_bar(table, |bar| bar.inc(rows));
-    }
-
-    fn table_finished(&self, table: &str, _rows: u64, _seconds: f64) {
-        self.with_bar(table, ProgressBar::finish);
-    }
-
-    fn step(&self, what: &str) {
-        if let Some(multi) = &self.multi {
-            let _ = multi.println(format!("  {what} ..."));
-        }
-    }
 }

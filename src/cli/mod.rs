@@ -7,6 +7,7 @@ mod exec;
 mod generate;
 mod init;
 mod inspect;
+mod progress;
 
 use std::path::PathBuf;
 

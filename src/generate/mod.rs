@@ -66,18 +66,7 @@ impl Default for GenerateOptions {
     }
 }
 
-/// Hears about progress (the CLI draws bars with it).
-pub trait Observer: Send + Sync {
-    fn table_started(&self, _table: &str, _rows: u64) {}
-    fn rows_written(&self, _table: &str, _rows: u64) {}
-    fn table_finished(&self, _table: &str, _rows: u64, _seconds: f64) {}
-    /// A step after the tables: "updating deferred keys", "checking foreign keys", ...
-    fn step(&self, _what: &str) {}
-}
-
-/// An observer that ignores everything.
-pub struct Quiet;
-impl Observer for Quiet {}
+pub use crate::progress::{Observer, Quiet};
 
 /// What a generation did.
 #[derive(Debug, Clone, Serialize)]

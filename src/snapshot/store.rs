@@ -1,0 +1,338 @@
+//! The snapshot store: a directory of snapshots, each `<store>/<name>/` with `manifest.json`
+//! and one zstd-compressed JSON Lines file per table.
+//!
+//! A snapshot is written into a temporary directory beside its final place, every file
+//! fsynced, then renamed into place in one step (`rename(2)` of a directory is atomic on
+//! one file system), so a crash never leaves a half snapshot under its name.
+
+use std::fs::{self, File};
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use super::manifest::{FORMAT_VERSION, Manifest};
+
+/// zstd level for table files: the same as `zstd -3`, the baseline it is measured against.
+pub const ZSTD_LEVEL: i32 = 3;
+
+/// What can be wrong with a store or a snapshot in it.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("invalid snapshot name \"{0}\": use letters, digits, '.', '_' and '-', not starting with '.'")]
+    BadName(String),
+    #[error("no snapshot \"{name}\" in {store}")]
+    NotFound { name: String, store: String },
+    #[error("snapshot \"{name}\" already exists in {store}: delete it first (fixtura snapshot delete {name})")]
+    Exists { name: String, store: String },
+    #[error("snapshot \"{name}\": manifest.json is not a fixtura manifest: {reason}")]
+    BadManifest { name: String, reason: String },
+    #[error("snapshot \"{name}\" was written in format {found}; this fixtura reads format {FORMAT_VERSION}")]
+    Version { name: String, found: u32 },
+    #[error("snapshot \"{name}\" is damaged: {problem}")]
+    Damaged { name: String, problem: String },
+    #[error("{action} {path}")]
+    Io {
+        action: &'static str,
+        path: String,
+        #[source]
+        source: io::Error,
+    },
+}
+
+fn io_error<'p>(action: &'static str, path: &'p Path) -> impl FnOnce(io::Error) -> StoreError + 'p {
+    move |source| StoreError::Io { action, path: path.display().to_string(), source }
+}
+
+/// A directory of snapshots.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub dir: PathBuf,
+}
+
+impl Store {
+    pub fn new(dir: impl Into<PathBuf>) -> Store {
+        Store { dir: dir.into() }
+    }
+
+    /// The directory of snapshot `name`.
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    fn shown(&self) -> String {
+        self.dir.display().to_string()
+    }
+
+    /// Checks a snapshot name: it becomes a directory name.
+    pub fn check_name(name: &str) -> Result<(), StoreError> {
+        let ok = !name.is_empty()
+            && !name.starts_with('.')
+            && name.len() <= 200
+            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if ok { Ok(()) } else { Err(StoreError::BadName(name.to_string())) }
+    }
+
+    /// Reads and checks a snapshot's manifest (its own checksum and format version).
+    pub fn manifest(&self, name: &str) -> Result<Manifest, StoreError> {
+        Store::check_name(name)?;
+        let path = self.path(name).join("manifest.json");
+        let text = match fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                return Err(StoreError::NotFound { name: name.to_string(), store: self.shown() });
+            }
+            Err(e) => return Err(io_error("cannot read", &path)(e)),
+        };
+        let bad = |reason: String| StoreError::BadManifest { name: name.to_string(), reason };
+        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let found = value.get("format_version").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+        if found != FORMAT_VERSION {
+            return Err(StoreError::Version { name: name.to_string(), found });
+        }
+        let manifest: Manifest = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
+        if manifest.checksum != manifest.compute_checksum() {
+            return Err(StoreError::Damaged {
+                name: name.to_string(),
+                problem: "manifest.json does not match its checksum (edited or corrupted)".into(),
+            });
+        }
+        if manifest.name != name {
+            return Err(StoreError::Damaged {
+                name: name.to_string(),
+                problem: format!("manifest.json names snapshot \"{}\"", manifest.name),
+            });
+        }
+        Ok(manifest)
+    }
+
+    /// Checks every table file's size and checksum against the manifest.
+    pub fn verify(&self, manifest: &Manifest) -> Result<(), StoreError> {
+        let dir = self.path(&manifest.name);
+        for table in &manifest.tables {
+            let path = dir.join(&table.file);
+            let damaged = |problem: String| StoreError::Damaged { name: manifest.name.clone(), problem };
+            let file = File::open(&path).map_err(|e| damaged(format!("{}: {e}", table.file)))?;
+            let mut reader = BufReader::with_capacity(1 << 20, file);
+            let mut hasher = blake3::Hasher::new();
+            let mut bytes = 0u64;
+            let mut buffer = vec![0u8; 1 << 20];
+            loop {
+                let n = reader.read(&mut buffer).map_err(io_error("cannot read", &path))?;
+                if n == 0 {
+                    break;
+                }
+                bytes += n as u64;
+                hasher.update(&buffer[..n]);
+            }
+            if bytes != table.bytes {
+                return Err(damaged(format!(
+                    "{} has {bytes} bytes, the manifest says {} (truncated or replaced)",
+                    table.file, table.bytes
+                )));
+            }
+            if hasher.finalize().to_hex().as_str() != table.checksum {
+                return Err(damaged(format!("{} does not match its checksum (corrupted or tampered)", table.file)));
+            }
+        }
+        Ok(())
+    }
+
+    /// Every snapshot's manifest, by name; a damaged one comes back as its error.
+    pub fn list(&self) -> Result<Vec<(String, Result<Manifest, StoreError>)>, StoreError> {
+        let entries = match fs::read_dir(&self.dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(io_error("cannot read", &self.dir)(e)),
+        };
+        let mut out = Vec::new();
+        for entry in entries {
+            let entry = entry.map_err(io_error("cannot read", &self.dir))?;
+            let name = entry.file_name().to_string_lossy().to_string();
+            if name.starts_with('.') || !entry.path().join("manifest.json").exists() {
+                continue; // temporary directories, README, stray files
+            }
+            out.push((name.clone(), self.manifest(&name)));
+        }
+        out.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(out)
+    }
+
+    /// Deletes a snapshot: renamed aside first, so a reader never sees half of it.
+    pub fn delete(&self, name: &str) -> Result<(), StoreError> {
+        Store::check_name(name)?;
+        let path = self.path(name);
+        if !path.join("manifest.json").exists() {
+            return Err(StoreError::NotFound { name: name.to_string(), store: self.shown() });
+        }
+        let aside = self.dir.join(format!(".deleting-{name}-{}", std::process::id()));
+        fs::rename(&path, &aside).map_err(io_error("cannot move aside", &path))?;
+        fs::remove_dir_all(&aside).map_err(io_error("cannot remove", &aside))
+    }
+
+    /// A temporary directory to write snapshot `name` into.
+    pub fn stage(&self, name: &str) -> Result<Staging, StoreError> {
+        Store::check_name(name)?;
+        if self.path(name).exists() {
+            return Err(StoreError::Exists { name: name.to_string(), store: self.shown() });
+        }
+        fs::create_dir_all(&self.dir).map_err(io_error("cannot create", &self.dir))?;
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.subsec_nanos())
+            .unwrap_or(0);
+        let dir = self.dir.join(format!(".tmp-{name}-{}-{nanos:x}", std::process::id()));
+        fs::create_dir(&dir).map_err(io_error("cannot create", &dir))?;
+        Ok(Staging { store: self.clone(), name: name.to_string(), dir, published: false })
+    }
+}
+
+/// A snapshot being written; removed unless published.
+pub struct Staging {
+    store: Store,
+    name: String,
+    pub dir: PathBuf,
+    published: bool,
+}
+
+impl Staging {
+    /// Writes the manifest, syncs everything and renames the directory into place.
+    pub fn publish(mut self, manifest: &Manifest) -> Result<PathBuf, StoreError> {
+        let path = self.dir.join("manifest.json");
+        let mut json = serde_json::to_vec_pretty(manifest).expect("BUG: a manifest always serializes");
+        json.push(b'\n');
+        let mut file = File::create(&path).map_err(io_error("cannot create", &path))?;
+        file.write_all(&json).map_err(io_error("cannot write", &path))?;
+        file.sync_all().map_err(io_error("cannot sync", &path))?;
+        sync_dir(&self.dir)?;
+        let target = self.store.path(&self.name);
+        if target.exists() {
+            return Err(StoreError::Exists { name: self.name.clone(), store: self.store.shown() });
+        }
+        fs::rename(&self.dir, &target).map_err(io_error("cannot publish", &target))?;
+        sync_dir(&self.store.dir)?;
+        self.published = true;
+        Ok(target)
+    }
+}
+
+impl Drop for Staging {
+    fn drop(&mut self) {
+        if !self.published {
+            let _ = fs::remove_dir_all(&self.dir);
+        }
+    }
+}
+
+/// fsync a directory so a rename in it is durable.
+fn sync_dir(dir: &Path) -> Result<(), StoreError> {
+    File::open(dir).and_then(|d| d.sync_all()).map_err(io_error("cannot sync", dir))
+}
+
+/// Counts and hashes the bytes written through it.
+struct Hashing<W: Write> {
+    inner: W,
+    hasher: blake3::Hasher,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// Writes one table file: JSON arrays, one per line, through zstd.
+pub struct TableWriter {
+    path: PathBuf,
+    encoder: zstd::Encoder<'static, Hashing<BufWriter<File>>>,
+    line: Vec<u8>,
+}
+
+impl TableWriter {
+    pub fn create(path: &Path) -> Result<TableWriter, StoreError> {
+        let file = File::create(path).map_err(io_error("cannot create", path))?;
+        let hashing = Hashing { inner: BufWriter::with_capacity(1 << 20, file), hasher: blake3::Hasher::new(), bytes: 0 };
+        let encoder = zstd::Encoder::new(hashing, ZSTD_LEVEL).map_err(io_error("cannot compress into", path))?;
+        Ok(TableWriter { path: path.to_path_buf(), encoder, line: Vec::with_capacity(4096) })
+    }
+
+    /// Appends one row.
+    pub fn write_row(&mut self, row: &[serde_json::Value]) -> Result<(), StoreError> {
+        self.line.clear();
+        serde_json::to_writer(&mut self.line, row).expect("BUG: JSON values always serialize");
+        self.line.push(b'\n');
+        self.encoder.write_all(&self.line).map_err(io_error("cannot write", &self.path))
+    }
+
+    /// Finishes the stream, syncs the file; returns its size and blake3 (hex).
+    pub fn finish(self) -> Result<(u64, String), StoreError> {
+        let path = self.path;
+        let hashing = self.encoder.finish().map_err(io_error("cannot finish", &path))?;
+        let Hashing { inner, hasher, bytes } = hashing;
+        let file = inner.into_inner().map_err(|e| io_error("cannot write", &path)(e.into_error()))?;
+        file.sync_all().map_err(io_error("cannot sync", &path))?;
+        Ok((bytes, hasher.finalize().to_hex().to_string()))
+    }
+}
+
+/// Reads one table file's rows.
+pub struct TableReader {
+    path: PathBuf,
+    lines: std::io::Lines<BufReader<zstd::Decoder<'static, BufReader<File>>>>,
+}
+
+impl TableReader {
+    pub fn open(path: &Path) -> Result<TableReader, StoreError> {
+        let file = File::open(path).map_err(io_error("cannot open", path))?;
+        let decoder = zstd::Decoder::new(file).map_err(io_error("cannot decompress", path))?;
+        Ok(TableReader { path: path.to_path_buf(), lines: BufReader::with_capacity(1 << 20, decoder).lines() })
+    }
+
+    /// The next row, `None` at the end.
+    pub fn next_row(&mut self) -> Result<Option<Vec<serde_json::Value>>, StoreError> {
+        let Some(line) = self.lines.next() else { return Ok(None) };
+        let line = line.map_err(io_error("cannot read", &self.path))?;
+        serde_json::from_str(&line).map(Some).map_err(|e| StoreError::Damaged {
+            name: self.path.display().to_string(),
+            problem: format!("a row is not a JSON array: {e}"),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_that_are_not_directory_names_are_refused() {
+        for bad in ["", ".hidden", "a/b", "../x", "sp ace", "ü"] {
+            assert!(Store::check_name(bad).is_err(), "{bad}");
+        }
+        for good in ["nightly", "seed-004_v2.1"] {
+            assert!(Store::check_name(good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn a_table_file_round_trips_and_its_checksum_is_that_of_its_bytes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.jsonl.zst");
+        let mut writer = TableWriter::create(&path).unwrap();
+        writer.write_row(&[serde_json::json!(1), serde_json::json!("a\tb\n\\N")]).unwrap();
+        writer.write_row(&[serde_json::Value::Null, serde_json::json!({"k": [1, 2]})]).unwrap();
+        let (bytes, checksum) = writer.finish().unwrap();
+        let on_disk = fs::read(&path).unwrap();
+        assert_eq!(bytes, on_disk.len() as u64);
+        assert_eq!(checksum, blake3::hash(&on_disk).to_hex().to_string());
+        let mut reader = TableReader::open(&path).unwrap();
+        assert_eq!(reader.next_row().unwrap().unwrap()[1], "a\tb\n\\N");
+        assert_eq!(reader.next_row().unwrap().unwrap()[1]["k"][1], 2);
+        assert!(reader.next_row().unwrap().is_none());
+    }
+}

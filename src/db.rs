@@ -120,12 +120,20 @@ pub async fn execute_script(db: &Db, sql: &str) -> Result<(), crate::Error> {
 pub async fn database_name(db: &Db) -> Result<String, crate::Error> {
     let map = |e| crate::Error::query("reading the database name", e);
     let name: Option<String> = match db {
-        Db::Postgres(pool) => sqlx::query_scalar("SELECT current_database()::text").fetch_one(pool).await.map_err(map)?,
-        Db::MySql(pool) => sqlx::query_scalar("SELECT CAST(DATABASE() AS CHAR)").fetch_one(pool).await.map_err(map)?,
-        Db::Sqlite(pool) => sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
-            .fetch_optional(pool)
+        Db::Postgres(pool) => sqlx::query_scalar("SELECT current_database()::text")
+            .fetch_one(pool)
             .await
             .map_err(map)?,
+        Db::MySql(pool) => sqlx::query_scalar("SELECT CAST(DATABASE() AS CHAR)")
+            .fetch_one(pool)
+            .await
+            .map_err(map)?,
+        Db::Sqlite(pool) => {
+            sqlx::query_scalar("SELECT file FROM pragma_database_list WHERE name = 'main'")
+                .fetch_optional(pool)
+                .await
+                .map_err(map)?
+        }
     };
     Ok(name.unwrap_or_default())
 }

@@ -110,7 +110,15 @@ impl Manifest {
 /// replaced, so any identifier gives a portable name.
 pub fn file_name(name: &QualifiedName) -> String {
     let clean = |s: &str| -> String {
-        s.chars().map(|c| if c.is_alphanumeric() || c == '_' || c == '-' { c } else { '_' }).collect()
+        s.chars()
+            .map(|c| {
+                if c.is_alphanumeric() || c == '_' || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect()
     };
     format!("{}.{}.jsonl.zst", clean(&name.schema), clean(&name.name))
 }
@@ -134,14 +142,27 @@ pub fn fingerprint(schema: &Schema, tables: &[&Table]) -> String {
             columns: t
                 .columns
                 .iter()
-                .map(|c| (c.name.as_str(), &c.column_type, c.nullable, c.generated.is_some()))
+                .map(|c| {
+                    (
+                        c.name.as_str(),
+                        &c.column_type,
+                        c.nullable,
+                        c.generated.is_some(),
+                    )
+                })
                 .collect(),
             primary_key: t.primary_key.as_ref().map(|k| &k.columns),
             unique: t.unique.iter().map(|k| &k.columns).collect(),
             foreign_keys: t
                 .foreign_keys
                 .iter()
-                .map(|f| (&f.columns, schema.display_name(&f.referenced_table), &f.referenced_columns))
+                .map(|f| {
+                    (
+                        &f.columns,
+                        schema.display_name(&f.referenced_table),
+                        &f.referenced_columns,
+                    )
+                })
                 .collect(),
         })
         .collect();
@@ -156,8 +177,14 @@ mod tests {
 
     #[test]
     fn file_names_are_portable_whatever_the_identifier() {
-        assert_eq!(file_name(&QualifiedName::new("public", "order")), "public.order.jsonl.zst");
-        assert_eq!(file_name(&QualifiedName::new("crm", "First/Name ü")), "crm.First_Name_ü.jsonl.zst");
+        assert_eq!(
+            file_name(&QualifiedName::new("public", "order")),
+            "public.order.jsonl.zst"
+        );
+        assert_eq!(
+            file_name(&QualifiedName::new("crm", "First/Name ü")),
+            "crm.First_Name_ü.jsonl.zst"
+        );
     }
 
     #[test]
@@ -168,9 +195,16 @@ mod tests {
             description: None,
             created_at: "2026-01-01T00:00:00Z".into(),
             tool_version: "0".into(),
-            source: Source { backend: Backend::Sqlite, server_version: "3".into() },
+            source: Source {
+                backend: Backend::Sqlite,
+                server_version: "3".into(),
+            },
             schema_fingerprint: "f".into(),
-            selection: Selection { flag: "is_test_data".into(), with_parents: false, filters: vec![] },
+            selection: Selection {
+                flag: "is_test_data".into(),
+                with_parents: false,
+                filters: vec![],
+            },
             tables: vec![],
             rows: 3,
             bytes: 10,

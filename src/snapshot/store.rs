@@ -17,15 +17,21 @@ pub const ZSTD_LEVEL: i32 = 3;
 /// What can be wrong with a store or a snapshot in it.
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("invalid snapshot name \"{0}\": use letters, digits, '.', '_' and '-', not starting with '.'")]
+    #[error(
+        "invalid snapshot name \"{0}\": use letters, digits, '.', '_' and '-', not starting with '.'"
+    )]
     BadName(String),
     #[error("no snapshot \"{name}\" in {store}")]
     NotFound { name: String, store: String },
-    #[error("snapshot \"{name}\" already exists in {store}: delete it first (fixtura snapshot delete {name})")]
+    #[error(
+        "snapshot \"{name}\" already exists in {store}: delete it first (fixtura snapshot delete {name})"
+    )]
     Exists { name: String, store: String },
     #[error("snapshot \"{name}\": manifest.json is not a fixtura manifest: {reason}")]
     BadManifest { name: String, reason: String },
-    #[error("snapshot \"{name}\" was written in format {found}; this fixtura reads format {FORMAT_VERSION}")]
+    #[error(
+        "snapshot \"{name}\" was written in format {found}; this fixtura reads format {FORMAT_VERSION}"
+    )]
     Version { name: String, found: u32 },
     #[error("snapshot \"{name}\" is damaged: {problem}")]
     Damaged { name: String, problem: String },
@@ -39,8 +45,15 @@ pub enum StoreError {
 }
 
 fn io_error<'p>(action: &'static str, path: &'p Path) -> impl FnOnce(io::Error) -> StoreError + 'p {
-    move |source| StoreError::Io { action, path: path.display().to_string(), source }
+    move |source| StoreError::Io {
+        action,
+        path: path.display().to_string(),
+        source,
+    }
 }
+
+/// A snapshot's name and its manifest, or why the manifest cannot be read.
+pub type Listed = (String, Result<Manifest, StoreError>);
 
 /// A directory of snapshots.
 #[derive(Debug, Clone)]
@@ -67,8 +80,14 @@ impl Store {
         let ok = !name.is_empty()
             && !name.starts_with('.')
             && name.len() <= 200
-            && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-        if ok { Ok(()) } else { Err(StoreError::BadName(name.to_string())) }
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+        if ok {
+            Ok(())
+        } else {
+            Err(StoreError::BadName(name.to_string()))
+        }
     }
 
     /// Reads and checks a snapshot's manifest (its own checksum and format version).
@@ -78,15 +97,28 @@ impl Store {
         let text = match fs::read_to_string(&path) {
             Ok(text) => text,
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                return Err(StoreError::NotFound { name: name.to_string(), store: self.shown() });
+                return Err(StoreError::NotFound {
+                    name: name.to_string(),
+                    store: self.shown(),
+                });
             }
             Err(e) => return Err(io_error("cannot read", &path)(e)),
         };
-        let bad = |reason: String| StoreError::BadManifest { name: name.to_string(), reason };
-        let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
-        let found = value.get("format_version").and_then(|v| v.as_u64()).unwrap_or(0) as u32;
+        let bad = |reason: String| StoreError::BadManifest {
+            name: name.to_string(),
+            reason,
+        };
+        let value: serde_json::Value =
+            serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        let found = value
+            .get("format_version")
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0) as u32;
         if found != FORMAT_VERSION {
-            return Err(StoreError::Version { name: name.to_string(), found });
+            return Err(StoreError::Version {
+                name: name.to_string(),
+                found,
+            });
         }
         let manifest: Manifest = serde_json::from_value(value).map_err(|e| bad(e.to_string()))?;
         if manifest.checksum != manifest.compute_checksum() {
@@ -109,14 +141,19 @@ impl Store {
         let dir = self.path(&manifest.name);
         for table in &manifest.tables {
             let path = dir.join(&table.file);
-            let damaged = |problem: String| StoreError::Damaged { name: manifest.name.clone(), problem };
+            let damaged = |problem: String| StoreError::Damaged {
+                name: manifest.name.clone(),
+                problem,
+            };
             let file = File::open(&path).map_err(|e| damaged(format!("{}: {e}", table.file)))?;
             let mut reader = BufReader::with_capacity(1 << 20, file);
             let mut hasher = blake3::Hasher::new();
             let mut bytes = 0u64;
             let mut buffer = vec![0u8; 1 << 20];
             loop {
-                let n = reader.read(&mut buffer).map_err(io_error("cannot read", &path))?;
+                let n = reader
+                    .read(&mut buffer)
+                    .map_err(io_error("cannot read", &path))?;
                 if n == 0 {
                     break;
                 }
@@ -130,14 +167,17 @@ impl Store {
                 )));
             }
             if hasher.finalize().to_hex().as_str() != table.checksum {
-                return Err(damaged(format!("{} does not match its checksum (corrupted or tampered)", table.file)));
+                return Err(damaged(format!(
+                    "{} does not match its checksum (corrupted or tampered)",
+                    table.file
+                )));
             }
         }
         Ok(())
     }
 
     /// Every snapshot's manifest, by name; a damaged one comes back as its error.
-    pub fn list(&self) -> Result<Vec<(String, Result<Manifest, StoreError>)>, StoreError> {
+    pub fn list(&self) -> Result<Vec<Listed>, StoreError> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -161,9 +201,14 @@ impl Store {
         Store::check_name(name)?;
         let path = self.path(name);
         if !path.join("manifest.json").exists() {
-            return Err(StoreError::NotFound { name: name.to_string(), store: self.shown() });
+            return Err(StoreError::NotFound {
+                name: name.to_string(),
+                store: self.shown(),
+            });
         }
-        let aside = self.dir.join(format!(".deleting-{name}-{}", std::process::id()));
+        let aside = self
+            .dir
+            .join(format!(".deleting-{name}-{}", std::process::id()));
         fs::rename(&path, &aside).map_err(io_error("cannot move aside", &path))?;
         fs::remove_dir_all(&aside).map_err(io_error("cannot remove", &aside))
     }
@@ -172,16 +217,26 @@ impl Store {
     pub fn stage(&self, name: &str) -> Result<Staging, StoreError> {
         Store::check_name(name)?;
         if self.path(name).exists() {
-            return Err(StoreError::Exists { name: name.to_string(), store: self.shown() });
+            return Err(StoreError::Exists {
+                name: name.to_string(),
+                store: self.shown(),
+            });
         }
         fs::create_dir_all(&self.dir).map_err(io_error("cannot create", &self.dir))?;
         let nanos = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map(|d| d.subsec_nanos())
             .unwrap_or(0);
-        let dir = self.dir.join(format!(".tmp-{name}-{}-{nanos:x}", std::process::id()));
+        let dir = self
+            .dir
+            .join(format!(".tmp-{name}-{}-{nanos:x}", std::process::id()));
         fs::create_dir(&dir).map_err(io_error("cannot create", &dir))?;
-        Ok(Staging { store: self.clone(), name: name.to_string(), dir, published: false })
+        Ok(Staging {
+            store: self.clone(),
+            name: name.to_string(),
+            dir,
+            published: false,
+        })
     }
 }
 
@@ -197,15 +252,20 @@ impl Staging {
     /// Writes the manifest, syncs everything and renames the directory into place.
     pub fn publish(mut self, manifest: &Manifest) -> Result<PathBuf, StoreError> {
         let path = self.dir.join("manifest.json");
-        let mut json = serde_json::to_vec_pretty(manifest).expect("BUG: a manifest always serializes");
+        let mut json =
+            serde_json::to_vec_pretty(manifest).expect("BUG: a manifest always serializes");
         json.push(b'\n');
         let mut file = File::create(&path).map_err(io_error("cannot create", &path))?;
-        file.write_all(&json).map_err(io_error("cannot write", &path))?;
+        file.write_all(&json)
+            .map_err(io_error("cannot write", &path))?;
         file.sync_all().map_err(io_error("cannot sync", &path))?;
         sync_dir(&self.dir)?;
         let target = self.store.path(&self.name);
         if target.exists() {
-            return Err(StoreError::Exists { name: self.name.clone(), store: self.store.shown() });
+            return Err(StoreError::Exists {
+                name: self.name.clone(),
+                store: self.store.shown(),
+            });
         }
         fs::rename(&self.dir, &target).map_err(io_error("cannot publish", &target))?;
         sync_dir(&self.store.dir)?;
@@ -224,7 +284,9 @@ impl Drop for Staging {
 
 /// fsync a directory so a rename in it is durable.
 fn sync_dir(dir: &Path) -> Result<(), StoreError> {
-    File::open(dir).and_then(|d| d.sync_all()).map_err(io_error("cannot sync", dir))
+    File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(io_error("cannot sync", dir))
 }
 
 /// Counts and hashes the bytes written through it.
@@ -257,9 +319,18 @@ pub struct TableWriter {
 impl TableWriter {
     pub fn create(path: &Path) -> Result<TableWriter, StoreError> {
         let file = File::create(path).map_err(io_error("cannot create", path))?;
-        let hashing = Hashing { inner: BufWriter::with_capacity(1 << 20, file), hasher: blake3::Hasher::new(), bytes: 0 };
-        let encoder = zstd::Encoder::new(hashing, ZSTD_LEVEL).map_err(io_error("cannot compress into", path))?;
-        Ok(TableWriter { path: path.to_path_buf(), encoder, line: Vec::with_capacity(4096) })
+        let hashing = Hashing {
+            inner: BufWriter::with_capacity(1 << 20, file),
+            hasher: blake3::Hasher::new(),
+            bytes: 0,
+        };
+        let encoder = zstd::Encoder::new(hashing, ZSTD_LEVEL)
+            .map_err(io_error("cannot compress into", path))?;
+        Ok(TableWriter {
+            path: path.to_path_buf(),
+            encoder,
+            line: Vec::with_capacity(4096),
+        })
     }
 
     /// Appends one row.
@@ -267,15 +338,26 @@ impl TableWriter {
         self.line.clear();
         serde_json::to_writer(&mut self.line, row).expect("BUG: JSON values always serialize");
         self.line.push(b'\n');
-        self.encoder.write_all(&self.line).map_err(io_error("cannot write", &self.path))
+        self.encoder
+            .write_all(&self.line)
+            .map_err(io_error("cannot write", &self.path))
     }
 
     /// Finishes the stream, syncs the file; returns its size and blake3 (hex).
     pub fn finish(self) -> Result<(u64, String), StoreError> {
         let path = self.path;
-        let hashing = self.encoder.finish().map_err(io_error("cannot finish", &path))?;
-        let Hashing { inner, hasher, bytes } = hashing;
-        let file = inner.into_inner().map_err(|e| io_error("cannot write", &path)(e.into_error()))?;
+        let hashing = self
+            .encoder
+            .finish()
+            .map_err(io_error("cannot finish", &path))?;
+        let Hashing {
+            inner,
+            hasher,
+            bytes,
+        } = hashing;
+        let file = inner
+            .into_inner()
+            .map_err(|e| io_error("cannot write", &path)(e.into_error()))?;
         file.sync_all().map_err(io_error("cannot sync", &path))?;
         Ok((bytes, hasher.finalize().to_hex().to_string()))
     }
@@ -291,17 +373,24 @@ impl TableReader {
     pub fn open(path: &Path) -> Result<TableReader, StoreError> {
         let file = File::open(path).map_err(io_error("cannot open", path))?;
         let decoder = zstd::Decoder::new(file).map_err(io_error("cannot decompress", path))?;
-        Ok(TableReader { path: path.to_path_buf(), lines: BufReader::with_capacity(1 << 20, decoder).lines() })
+        Ok(TableReader {
+            path: path.to_path_buf(),
+            lines: BufReader::with_capacity(1 << 20, decoder).lines(),
+        })
     }
 
     /// The next row, `None` at the end.
     pub fn next_row(&mut self) -> Result<Option<Vec<serde_json::Value>>, StoreError> {
-        let Some(line) = self.lines.next() else { return Ok(None) };
+        let Some(line) = self.lines.next() else {
+            return Ok(None);
+        };
         let line = line.map_err(io_error("cannot read", &self.path))?;
-        serde_json::from_str(&line).map(Some).map_err(|e| StoreError::Damaged {
-            name: self.path.display().to_string(),
-            problem: format!("a row is not a JSON array: {e}"),
-        })
+        serde_json::from_str(&line)
+            .map(Some)
+            .map_err(|e| StoreError::Damaged {
+                name: self.path.display().to_string(),
+                problem: format!("a row is not a JSON array: {e}"),
+            })
     }
 }
 
@@ -324,8 +413,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.jsonl.zst");
         let mut writer = TableWriter::create(&path).unwrap();
-        writer.write_row(&[serde_json::json!(1), serde_json::json!("a\tb\n\\N")]).unwrap();
-        writer.write_row(&[serde_json::Value::Null, serde_json::json!({"k": [1, 2]})]).unwrap();
+        writer
+            .write_row(&[serde_json::json!(1), serde_json::json!("a\tb\n\\N")])
+            .unwrap();
+        writer
+            .write_row(&[serde_json::Value::Null, serde_json::json!({"k": [1, 2]})])
+            .unwrap();
         let (bytes, checksum) = writer.finish().unwrap();
         let on_disk = fs::read(&path).unwrap();
         assert_eq!(bytes, on_disk.len() as u64);

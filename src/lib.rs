@@ -37,6 +37,7 @@ pub mod generate;
 pub mod graph;
 pub mod inspect;
 pub mod progress;
+pub mod read;
 pub mod schema;
 pub mod snapshot;
 pub mod value;

@@ -8,6 +8,7 @@ mod generate;
 mod init;
 mod inspect;
 mod progress;
+mod snapshot;
 
 use std::path::PathBuf;
 
@@ -73,6 +74,7 @@ pub enum Command {
     Inspect(inspect::Args),
     Init(init::Args),
     Generate(generate::Args),
+    Snapshot(snapshot::Args),
     Exec(exec::Args),
 }
 
@@ -96,6 +98,7 @@ pub fn main() -> i32 {
             Command::Inspect(args) => inspect::run(&cli.global, args).await,
             Command::Init(args) => init::run(&cli.global, args).await,
             Command::Generate(args) => generate::run(&cli.global, args).await,
+            Command::Snapshot(args) => snapshot::run(&cli.global, args).await,
             Command::Exec(args) => exec::run(&cli.global, args).await,
         }
     });

@@ -2,11 +2,15 @@
 //! (one file per table, described by a checksummed manifest), and restored losslessly in
 //! foreign-key order in one transaction.
 
+pub mod codec;
+pub mod create;
 pub mod manifest;
+pub mod restore;
 pub mod store;
-// pending: pub mod create; pub mod restore; (need crate::read and codec)
 
+pub use self::create::{CreateOptions, CreateSummary, create};
 pub use self::manifest::{FORMAT_VERSION, Manifest};
+pub use self::restore::{Clean, RestoreOptions, RestoreSummary, restore};
 pub use self::store::{Store, StoreError};
 
 /// Why a snapshot could not be made or restored. Restore checks everything it can before

@@ -1,61 +1,95 @@
-//! Checking a foreign key set-wise: one anti-join finds the child rows with no parent.
+//! Checking foreign keys set-wise, with one query over all rows rather than row by row:
 //!
-//! The query has the same shape on every backend (only quoting and the cast to text
-//! differ, and each backend passes its own): the key's columns all set (MATCH SIMPLE, the
-//! default on every backend: a row with any NULL key column references nothing and
-//! passes), and no parent row with equal values. A sample query (`LIMIT 1`) runs first, so
-//! a key that holds costs one anti-join; only a broken one is counted.
+//! - violations: an anti-join finds the child rows with no parent: the key's columns all
+//!   set (MATCH SIMPLE, the default on every backend: a row with any NULL key column
+//!   references nothing and passes), and no parent row with equal values;
+//! - before flagged rows are deleted: a semi-join finds the unflagged child rows that
+//!   reference a flagged parent, which the deletion would orphan.
+//!
+//! The queries have the same shape on every backend; quoting, the cast to text and the
+//! test of a flag come from the backend's [`Dialect`]. A sample query (`LIMIT 1`) runs
+//! first, so a check that passes costs one join; only rows that fail it are counted.
 
-use crate::db::Backend;
 use crate::schema::{ForeignKey, Schema, Table};
 
 use super::WriteError;
+use super::dialect::Dialect;
 
-/// The anti-join's `FROM ... WHERE ...`, with the child aliased `c`.
-fn anti_join(backend: Backend, child: &Table, fk: &ForeignKey) -> String {
-    let q = |ident: &str| backend.quote_ident(ident);
-    let set: Vec<String> = fk
-        .columns
-        .iter()
-        .map(|c| format!("c.{} IS NOT NULL", q(c)))
-        .collect();
+/// The two queries of a check: one failing row's key columns, each as text, and how many
+/// rows fail.
+pub(super) struct Probe {
+    pub sample: String,
+    pub count: String,
+    /// Columns the sample selects.
+    pub width: usize,
+}
+
+impl Probe {
+    /// `from` is the `FROM ... WHERE ...` of the failing rows, the child aliased `c`;
+    /// `key` the child's columns the sample shows.
+    fn new(dialect: &Dialect, key: &[String], from: String) -> Probe {
+        let columns: Vec<String> = key
+            .iter()
+            .map(|c| (dialect.as_text)(&format!("c.{}", dialect.backend.quote_ident(c))))
+            .collect();
+        Probe {
+            sample: format!("SELECT {} {from} LIMIT 1", columns.join(", ")),
+            count: format!("SELECT count(*) {from}"),
+            width: key.len(),
+        }
+    }
+}
+
+/// `p.r = c.f AND ...`: the parent row (`p`) a child row (`c`) references through `fk`.
+fn parent_matches(dialect: &Dialect, fk: &ForeignKey) -> String {
+    let q = |ident: &str| dialect.backend.quote_ident(ident);
     let matches: Vec<String> = fk
         .columns
         .iter()
         .zip(&fk.referenced_columns)
         .map(|(c, p)| format!("p.{} = c.{}", q(p), q(c)))
         .collect();
-    format!(
+    matches.join(" AND ")
+}
+
+/// The rows of `child` that break `fk`, sampled by the key's own columns.
+pub(super) fn violations(dialect: &Dialect, child: &Table, fk: &ForeignKey) -> Probe {
+    let backend = dialect.backend;
+    let set: Vec<String> = fk
+        .columns
+        .iter()
+        .map(|c| format!("c.{} IS NOT NULL", backend.quote_ident(c)))
+        .collect();
+    let from = format!(
         "FROM {} c WHERE {} AND NOT EXISTS (SELECT 1 FROM {} p WHERE {})",
         backend.quote_table(&child.name),
         set.join(" AND "),
         backend.quote_table(&fk.referenced_table),
-        matches.join(" AND ")
-    )
+        parent_matches(dialect, fk)
+    );
+    Probe::new(dialect, &fk.columns, from)
 }
 
-/// Selects one offending row's key columns, each as text by `as_text`.
-pub(super) fn sample_sql(
-    backend: Backend,
+/// The rows of `child` whose `flag` is not set that reference, through `fk`, a parent row
+/// whose `flag` is set; sampled by `key`.
+pub(super) fn referencing_flagged(
+    dialect: &Dialect,
     child: &Table,
     fk: &ForeignKey,
-    as_text: fn(&str) -> String,
-) -> String {
-    let columns: Vec<String> = fk
-        .columns
-        .iter()
-        .map(|c| as_text(&format!("c.{}", backend.quote_ident(c))))
-        .collect();
-    format!(
-        "SELECT {} {} LIMIT 1",
-        columns.join(", "),
-        anti_join(backend, child, fk)
-    )
-}
-
-/// Counts the offending rows.
-pub(super) fn count_sql(backend: Backend, child: &Table, fk: &ForeignKey) -> String {
-    format!("SELECT count(*) {}", anti_join(backend, child, fk))
+    key: &[String],
+    flag: &str,
+) -> Probe {
+    let backend = dialect.backend;
+    let flag = backend.quote_ident(flag);
+    let from = format!(
+        "FROM {} c WHERE {} AND EXISTS (SELECT 1 FROM {} p WHERE {} AND {})",
+        backend.quote_table(&child.name),
+        (dialect.flag_is_unset)(&format!("c.{flag}")),
+        backend.quote_table(&fk.referenced_table),
+        (dialect.flag_is_set)(&format!("p.{flag}")),
+        parent_matches(dialect, fk)
+    );
+    Probe::new(dialect, key, from)
 }
 
 /// The error for a broken key, with one offending row's values (`None` for NULL).
@@ -66,15 +100,11 @@ pub(super) fn violation(
     count: i64,
     sample: &[Option<String>],
 ) -> WriteError {
-    let values: Vec<&str> = sample
-        .iter()
-        .map(|v| v.as_deref().unwrap_or("NULL"))
-        .collect();
     WriteError::ForeignKeyViolation {
         table: schema.display_name(&child.name),
         constraint: fk.name.clone(),
         count: u64::try_from(count).unwrap_or(0),
-        example: format!("({})=({})", fk.columns.join(", "), values.join(", ")),
+        example: key_text(&fk.columns, sample),
         referenced: format!(
             "{} ({})",
             schema.display_name(&fk.referenced_table),
@@ -83,10 +113,21 @@ pub(super) fn violation(
     }
 }
 
+/// A key as messages show it: `(id)=(42)`, NULL for a missing value.
+pub(super) fn key_text(columns: &[String], values: &[Option<String>]) -> String {
+    let values: Vec<&str> = values
+        .iter()
+        .map(|v| v.as_deref().unwrap_or("NULL"))
+        .collect();
+    format!("({})=({})", columns.join(", "), values.join(", "))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::db::Backend;
     use crate::schema::{Deferrable, FkAction, QualifiedName, TableKind};
+    use crate::write::postgres;
 
     fn offices() -> (Table, ForeignKey) {
         let fk = ForeignKey {
@@ -113,7 +154,7 @@ mod tests {
     #[test]
     fn the_sample_query_is_an_anti_join_that_skips_null_keys() {
         let (table, fk) = offices();
-        let sql = sample_sql(Backend::Postgres, &table, &fk, |c| format!("{c}::text"));
+        let sql = violations(&postgres::DIALECT, &table, &fk).sample;
         assert_eq!(
             sql,
             "SELECT c.\"created_by\"::text FROM \"public\".\"offices\" c \
@@ -140,5 +181,35 @@ mod tests {
         );
         let err = violation(&schema, &table, &fk, 1, &[Some("7".into())]);
         assert!(err.to_string().contains("by 1 row,"), "{err}");
+    }
+
+    #[test]
+    fn keys_read_as_column_value_pairs() {
+        let columns = ["a".to_string(), "b".to_string()];
+        assert_eq!(
+            key_text(&columns, &[Some("1".into()), None]),
+            "(a, b)=(1, NULL)"
+        );
+    }
+
+    #[test]
+    fn referencing_rows_are_unflagged_children_of_flagged_parents() {
+        let (table, fk) = offices();
+        let probe = referencing_flagged(
+            &postgres::DIALECT,
+            &table,
+            &fk,
+            &["id".into()],
+            "is_test_data",
+        );
+        let from = "FROM \"public\".\"offices\" c WHERE c.\"is_test_data\" IS NOT TRUE AND EXISTS \
+             (SELECT 1 FROM \"public\".\"staffs\" p WHERE p.\"is_test_data\" IS TRUE \
+             AND p.\"id\" = c.\"created_by\")";
+        assert_eq!(
+            probe.sample,
+            format!("SELECT c.\"id\"::text {from} LIMIT 1")
+        );
+        assert_eq!(probe.count, format!("SELECT count(*) {from}"));
+        assert_eq!(probe.width, 1);
     }
 }

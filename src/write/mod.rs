@@ -14,26 +14,39 @@
 //! an in-memory SQLite database alive). A step that fails marks the load as failed: it can
 //! then only be dropped, never committed half-done.
 //!
-//! Each backend's SQL lives in its own file (`postgres.rs`, `mysql.rs`, `sqlite.rs`); this
-//! file checks the caller's input and matches the backend once per capability.
+//! Each backend's SQL lives in its own file (`postgres.rs`, `mysql.rs`, `sqlite.rs`),
+//! including its [`dialect::Dialect`], the spelling of what the shared query builders
+//! (`fk_check.rs`, `target.rs`) leave open. What every backend does the same way is
+//! written once: holding the connection and running statements (`session.rs`, generic
+//! over the sqlx driver), the multi-row `INSERT` loop of MySQL and SQLite (`insert.rs`),
+//! the bulk update through a temporary table (here). This file checks the caller's input
+//! and matches the backend once per capability; `restore.rs` adds what a snapshot restore
+//! needs.
 
 mod copy_text;
+mod dialect;
 mod fk_check;
 mod insert;
 mod keys;
 mod mysql;
 mod postgres;
+mod restore;
+mod session;
 mod sqlite;
+mod target;
 
-use std::fmt::Write as _;
-use std::sync::atomic::{AtomicU64, Ordering};
-
+use sqlx::{MySql, Postgres};
 use tokio::sync::mpsc::Receiver;
 
 use crate::db::{Backend, Db};
 use crate::error::Result;
-use crate::schema::{Column, QualifiedName, Schema, Table};
-use crate::value::{Row, Value};
+use crate::schema::{QualifiedName, Schema, Table};
+use crate::value::Row;
+use dialect::Dialect;
+use fk_check::Probe;
+
+pub use restore::{Blocker, WriteCounts};
+use target::{Target, TempUpdate, UpdatePlan};
 
 /// Who checks foreign keys during a load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,99 +112,6 @@ pub enum WriteError {
     Abandoned,
 }
 
-/// Rows and columns of a write, checked against the table.
-pub(super) struct Target<'a> {
-    /// The table rows are for, named in messages.
-    pub name: &'a QualifiedName,
-    /// The table written, quoted (a temporary table for [`Load::update`]).
-    pub sql_name: String,
-    pub columns: Vec<&'a Column>,
-    /// Whether statements for it are worth keeping prepared (not for temporary tables).
-    pub cache_statements: bool,
-}
-
-impl<'a> Target<'a> {
-    fn new(
-        backend: Backend,
-        table: &'a Table,
-        columns: impl IntoIterator<Item = &'a String>,
-        what: &'static str,
-    ) -> Result<Target<'a>, WriteError> {
-        let columns = columns
-            .into_iter()
-            .map(|name| {
-                let column = table
-                    .column(name)
-                    .ok_or_else(|| WriteError::UnknownColumn {
-                        table: table.name.clone(),
-                        column: name.clone(),
-                    })?;
-                if column.generated.is_some() {
-                    return Err(WriteError::GeneratedColumn {
-                        table: table.name.clone(),
-                        column: name.clone(),
-                    });
-                }
-                Ok(column)
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if columns.is_empty() {
-            return Err(WriteError::NoColumns {
-                table: table.name.clone(),
-                what,
-            });
-        }
-        Ok(Target {
-            name: &table.name,
-            sql_name: backend.quote_table(&table.name),
-            columns,
-            cache_statements: true,
-        })
-    }
-
-    /// The columns, quoted and comma-separated.
-    pub(super) fn column_list(&self, backend: Backend) -> String {
-        self.quoted_columns(backend).join(", ")
-    }
-
-    pub(super) fn quoted_columns(&self, backend: Backend) -> Vec<String> {
-        self.columns
-            .iter()
-            .map(|c| backend.quote_ident(&c.name))
-            .collect()
-    }
-
-    /// Fails unless every row has one value per column.
-    pub(super) fn check_width(&self, rows: &[Row]) -> Result<(), WriteError> {
-        match rows.iter().find(|r| r.len() != self.columns.len()) {
-            None => Ok(()),
-            Some(row) => Err(WriteError::RowWidth {
-                table: self.name.clone(),
-                expected: self.columns.len(),
-                found: row.len(),
-            }),
-        }
-    }
-}
-
-/// What a bulk `UPDATE` needs: the target (key columns first), how many of its columns are
-/// keys, and the temporary table's unquoted name.
-pub(super) struct UpdatePlan<'a> {
-    pub target: Target<'a>,
-    pub keys: usize,
-    pub temp_name: String,
-}
-
-impl UpdatePlan<'_> {
-    pub(super) fn key_columns(&self) -> &[&Column] {
-        &self.target.columns[..self.keys]
-    }
-
-    pub(super) fn set_columns(&self) -> &[&Column] {
-        &self.target.columns[self.keys..]
-    }
-}
-
 /// The open transaction, per backend.
 enum Session {
     Postgres(postgres::Session),
@@ -206,10 +126,6 @@ pub struct Load {
     /// Set when a step failed: the transaction may hold half of it, so it must not commit.
     failed: bool,
 }
-
-/// Keeps temporary table names unique within the process (prepared statements outlive a
-/// load on a pooled connection).
-static TEMP_TABLES: AtomicU64 = AtomicU64::new(0);
 
 impl Load {
     /// Takes a connection from `db`, begins the transaction and sets up `checks`.
@@ -257,11 +173,7 @@ impl Load {
     ) -> Result<u64> {
         self.ensure_usable()?;
         let target = Target::new(self.backend, table, columns, "a write")?;
-        let result = match &mut self.session {
-            Session::Postgres(s) => s.write(&target, batches, on_rows).await,
-            Session::MySql(s) => s.write(&target, batches, on_rows).await,
-            Session::Sqlite(s) => s.write(&target, batches, on_rows).await,
-        };
+        let result = self.write_target(&target, batches, on_rows).await;
         self.track(result)
     }
 
@@ -296,16 +208,14 @@ impl Load {
         let plan = UpdatePlan {
             target,
             keys: key_columns.len(),
-            temp_name: format!(
-                "fixtura_update_{}",
-                TEMP_TABLES.fetch_add(1, Ordering::Relaxed)
-            ),
+            temp_name: target::temp_name("update"),
         };
-        let result = match &mut self.session {
-            Session::Postgres(s) => s.update(&plan, rows).await,
-            Session::MySql(s) => s.update(&plan, rows).await,
-            Session::Sqlite(s) => s.update(&plan, rows).await,
+        let statements = match &self.session {
+            Session::Postgres(_) => postgres::update_sql(&plan),
+            Session::MySql(_) => mysql::update_sql(&plan),
+            Session::Sqlite(_) => sqlite::update_sql(&plan),
         };
+        let result = self.update_through(&plan.target, statements, rows).await;
         self.track(result)
     }
 
@@ -326,11 +236,9 @@ impl Load {
                 if schema.table(&fk.referenced_table).is_none() {
                     continue;
                 }
-                let result = match &mut self.session {
-                    Session::Postgres(s) => s.violations(table, fk).await,
-                    Session::MySql(s) => s.violations(table, fk).await,
-                    Session::Sqlite(s) => s.violations(table, fk).await,
-                };
+                let what = format!("checking foreign key \"{}\" on {}", fk.name, table.name);
+                let probe = fk_check::violations(self.dialect(), table, fk);
+                let result = self.probe(probe, &what).await;
                 if let Some((count, sample)) = self.track(result)? {
                     return Err(fk_check::violation(schema, table, fk, count, &sample).into());
                 }
@@ -365,11 +273,9 @@ impl Load {
                 table: table.name.clone(),
                 column: column.to_string(),
             })?;
-        let result = match &mut self.session {
-            Session::Postgres(s) => s.max_integer(table, column).await,
-            Session::MySql(s) => s.max_integer(table, column).await,
-            Session::Sqlite(s) => s.max_integer(table, column).await,
-        };
+        let what = format!("reading the largest {} of {}", column.name, table.name);
+        let sql = (self.dialect().max_integer)(table, column);
+        let result = self.fetch_int(sql, &what).await;
         self.track(result)
     }
 
@@ -393,11 +299,19 @@ impl Load {
             }),
             other => Err(other),
         })?;
-        let limit = limit.min(i64::MAX as u64);
+        let sql = target::existing_keys_sql(self.dialect(), &target, limit.min(i64::MAX as u64));
         let result = match &mut self.session {
-            Session::Postgres(s) => s.existing_keys(&target, limit).await,
-            Session::MySql(s) => s.existing_keys(&target, limit).await,
-            Session::Sqlite(s) => s.existing_keys(&target, limit).await,
+            Session::Postgres(s) => {
+                s.conn
+                    .read_keys(&target, sql, session::decode_text::<Postgres>)
+                    .await
+            }
+            Session::MySql(s) => {
+                s.conn
+                    .read_keys(&target, sql, session::decode_text::<MySql>)
+                    .await
+            }
+            Session::Sqlite(s) => s.conn.read_keys(&target, sql, sqlite::decode).await,
         };
         self.track(result)
     }
@@ -414,76 +328,84 @@ impl Load {
     }
 }
 
-/// `SELECT <columns> FROM <table> WHERE <all set> ORDER BY <columns> LIMIT n`, with each
-/// selected column passed through `select` (a cast to text, say).
-pub(super) fn existing_keys_sql(
-    backend: Backend,
-    target: &Target<'_>,
-    limit: u64,
-    select: impl Fn(&Column, String) -> String,
-) -> String {
-    let quoted = target.quoted_columns(backend);
-    let selected: Vec<String> = target
-        .columns
-        .iter()
-        .zip(&quoted)
-        .map(|(column, q)| select(column, q.clone()))
-        .collect();
-    let set: Vec<String> = quoted.iter().map(|q| format!("{q} IS NOT NULL")).collect();
-    format!(
-        "SELECT {} FROM {} WHERE {} ORDER BY {} LIMIT {limit}",
-        selected.join(", "),
-        target.sql_name,
-        set.join(" AND "),
-        quoted.join(", ")
-    )
-}
+/// The steps the operations above are made of, each run on whichever backend's session
+/// the load holds.
+impl Load {
+    async fn write_target(
+        &mut self,
+        target: &Target<'_>,
+        batches: &mut Receiver<Vec<Row>>,
+        on_rows: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<u64> {
+        match &mut self.session {
+            Session::Postgres(s) => s.write(target, batches, on_rows).await,
+            Session::MySql(s) => s.insert(target, "", batches, on_rows).await.map(|i| i.rows),
+            Session::Sqlite(s) => s.insert(target, "", batches, on_rows).await.map(|i| i.rows),
+        }
+    }
 
-/// A value as text where a backend stores it as text: ISO dates (`YYYY-MM-DD`),
-/// timestamps (`YYYY-MM-DD HH:MM:SS.ffffff`), RFC 3339 for points in time, hyphenated
-/// UUIDs, `\x` hex for bytes.
-pub(super) fn scalar_text(value: &Value) -> String {
-    match value {
-        Value::Date(d) => d.format("%Y-%m-%d").to_string(),
-        Value::Time(t) => t.format("%H:%M:%S%.6f").to_string(),
-        Value::Timestamp(t) => t.format("%Y-%m-%d %H:%M:%S%.6f").to_string(),
-        Value::TimestampTz(t) => t.to_rfc3339_opts(chrono::SecondsFormat::Micros, false),
-        Value::Bytes(bytes) => {
-            let mut text = String::with_capacity(2 + bytes.len() * 2);
-            text.push_str("\\x");
-            for b in bytes {
-                let _ = write!(text, "{b:02x}");
-            }
-            text
+    /// How the backend spells what the shared query builders leave open.
+    fn dialect(&self) -> &'static Dialect {
+        match self.backend {
+            Backend::Postgres => &postgres::DIALECT,
+            Backend::MySql => &mysql::DIALECT,
+            Backend::Sqlite => &sqlite::DIALECT,
         }
-        other => {
-            let mut text = String::new();
-            copy_text::input_text(other, &mut text);
-            text
+    }
+
+    /// Runs one statement (text protocol); returns the rows it affected.
+    async fn run(&mut self, sql: String, what: &str) -> Result<u64> {
+        let sql = sqlx::AssertSqlSafe(sql);
+        match &mut self.session {
+            Session::Postgres(s) => s.conn.execute(sql, what).await,
+            Session::MySql(s) => s.conn.execute(sql, what).await,
+            Session::Sqlite(s) => s.conn.execute(sql, what).await,
         }
+    }
+
+    /// Runs a query whose one row holds one integer.
+    async fn fetch_int(&mut self, sql: String, what: &str) -> Result<Option<i64>> {
+        match &mut self.session {
+            Session::Postgres(s) => s.conn.fetch_int(sql, what).await,
+            Session::MySql(s) => s.conn.fetch_int(sql, what).await,
+            Session::Sqlite(s) => s.conn.fetch_int(sql, what).await,
+        }
+    }
+
+    /// Runs a check's sample query, and its count when the sample finds a row.
+    async fn probe(
+        &mut self,
+        probe: Probe,
+        what: &str,
+    ) -> Result<Option<(i64, Vec<Option<String>>)>> {
+        match &mut self.session {
+            Session::Postgres(s) => s.conn.probe(probe, what).await,
+            Session::MySql(s) => s.conn.probe(probe, what).await,
+            Session::Sqlite(s) => s.conn.probe(probe, what).await,
+        }
+    }
+
+    /// Creates the temporary table, writes `rows` into it, runs the `UPDATE`, drops it.
+    async fn update_through(
+        &mut self,
+        target: &Target<'_>,
+        statements: TempUpdate,
+        rows: Vec<Row>,
+    ) -> Result<u64> {
+        let what = format!("updating {} in bulk", target.name);
+        self.run(statements.create, &what).await?;
+        let into_temp = target.retargeted(statements.temp);
+        self.write_target(&into_temp, &mut target::one_batch(rows), &mut |_| {})
+            .await?;
+        let updated = self.run(statements.update, &what).await?;
+        self.run(statements.drop, &what).await?;
+        Ok(updated)
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{NaiveDate, TimeZone, Utc};
-
-    #[test]
-    fn scalar_text_is_iso_for_dates_and_rfc3339_for_points_in_time() {
-        let date = NaiveDate::from_ymd_opt(2024, 2, 29).expect("date");
-        let at = date.and_hms_micro_opt(1, 2, 3, 4).expect("time");
-        assert_eq!(scalar_text(&Value::Date(date)), "2024-02-29");
-        assert_eq!(
-            scalar_text(&Value::Timestamp(at)),
-            "2024-02-29 01:02:03.000004"
-        );
-        assert_eq!(
-            scalar_text(&Value::TimestampTz(Utc.from_utc_datetime(&at))),
-            "2024-02-29T01:02:03.000004+00:00"
-        );
-        assert_eq!(scalar_text(&Value::Bytes(vec![1, 255])), "\\x01ff");
-    }
 
     #[test]
     fn the_foreign_key_error_reads_as_a_sentence() {

@@ -15,17 +15,18 @@
 
 use std::io;
 
-use sqlx::mysql::{MySqlArguments, MySqlConnection, MySqlPool};
-use sqlx::pool::PoolConnection;
-use sqlx::{Arguments, AssertSqlSafe, MySql, Row as _, SqlSafeStr};
+use sqlx::mysql::{MySqlArguments, MySqlPool};
+use sqlx::{Arguments, MySql};
 use tokio::sync::mpsc::Receiver;
 
+use super::dialect::{self, Dialect};
 use super::insert::{self, InsertStatements};
-use super::keys::KeyKind;
-use super::{FkChecks, Target, UpdatePlan, WriteError, existing_keys_sql, fk_check};
+use super::session::Conn;
+use super::target::{Target, TempUpdate, UpdatePlan, identifying_key};
+use super::{FkChecks, WriteCounts, WriteError};
 use crate::db::Backend;
-use crate::error::{Error, Result};
-use crate::schema::{Column, ColumnType, ForeignKey, Table};
+use crate::error::Result;
+use crate::schema::{Column, ColumnType, Table};
 use crate::value::{Row, Value};
 
 const MYSQL: Backend = Backend::MySql;
@@ -37,91 +38,124 @@ const MAX_PLACEHOLDERS: usize = 65_535;
 /// anything the estimate misses.
 const PACKET_SLACK: usize = 1024;
 
+pub(super) const DIALECT: Dialect = Dialect {
+    backend: MYSQL,
+    as_text: |c| format!("CAST({c} AS CHAR)"),
+    // Keys are read as text (binary columns as bytes) and parsed by type; sqlx sets the
+    // session's time zone to UTC, so TIMESTAMP text is UTC.
+    keys_as_text: true,
+    // A flag column is `BOOLEAN`, which is `TINYINT(1)`: any non-zero value is true.
+    flag_is_set: |c| format!("{c} <> 0"),
+    flag_is_unset: |c| format!("({c} = 0 OR {c} IS NULL)"),
+    max_integer: |table, column| {
+        format!(
+            "SELECT CAST(max({}) AS SIGNED) FROM {}",
+            MYSQL.quote_ident(&column.name),
+            MYSQL.quote_table(&table.name)
+        )
+    },
+    // `TRUNCATE` is DDL, which would commit the load's transaction implicitly ("Statements
+    // That Cause an Implicit Commit" in the manual).
+    truncate: |tables| dialect::delete_each(MYSQL, tables),
+};
+
 /// A connection in a transaction.
 pub(super) struct Session {
-    /// `None` only once committed.
-    conn: Option<PoolConnection<MySql>>,
+    pub(super) conn: Conn<MySql>,
     /// The server's `max_allowed_packet`, in bytes.
     max_packet: usize,
     /// Whether `FOREIGN_KEY_CHECKS` is 0 and must be set back before commit.
     checks_off: bool,
 }
 
-impl Drop for Session {
-    /// Not committed: the connection leaves the pool and closes, and the server rolls the
-    /// transaction back and forgets the session's settings.
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            drop(conn.detach());
-        }
-    }
-}
-
 impl Session {
     pub(super) async fn begin(pool: &MySqlPool, checks: FkChecks) -> Result<Session> {
-        let conn = pool
-            .acquire()
-            .await
-            .map_err(|e| Error::query("taking a connection for the load", e))?;
-        let mut session = Session {
-            conn: Some(conn),
-            max_packet: 0,
-            checks_off: false,
-        };
-        let max_packet: i64 = sqlx::query_scalar("SELECT CAST(@@max_allowed_packet AS SIGNED)")
-            .fetch_one(session.conn())
-            .await
-            .map_err(|e| Error::query("reading max_allowed_packet", e))?;
-        session.max_packet = usize::try_from(max_packet).unwrap_or(1024);
-        if checks == FkChecks::Fixtura {
-            session
-                .execute(
-                    "SET FOREIGN_KEY_CHECKS = 0",
-                    "switching foreign-key checks off for the load",
-                )
-                .await?;
-            session.checks_off = true;
-        }
-        session
-            .execute("START TRANSACTION", "beginning the load's transaction")
+        let mut conn = Conn::acquire(pool).await?;
+        let max_packet = conn
+            .fetch_int(
+                "SELECT CAST(@@max_allowed_packet AS SIGNED)".into(),
+                "reading max_allowed_packet",
+            )
             .await?;
-        Ok(session)
+        let checks_off = checks == FkChecks::Fixtura;
+        if checks_off {
+            conn.execute(
+                "SET FOREIGN_KEY_CHECKS = 0",
+                "switching foreign-key checks off for the load",
+            )
+            .await?;
+        }
+        conn.execute("START TRANSACTION", "beginning the load's transaction")
+            .await?;
+        Ok(Session {
+            conn,
+            max_packet: max_packet
+                .and_then(|n| usize::try_from(n).ok())
+                .unwrap_or(1024),
+            checks_off,
+        })
     }
 
-    fn conn(&mut self) -> &mut MySqlConnection {
-        self.conn
-            .as_deref_mut()
-            .expect("BUG: a session is used only until it commits")
-    }
-
-    async fn execute(&mut self, sql: impl SqlSafeStr, what: &str) -> Result<u64> {
-        sqlx::raw_sql(sql)
-            .execute(self.conn())
-            .await
-            .map(|done| done.rows_affected())
-            .map_err(|e| Error::query(what, e))
-    }
-
-    pub(super) async fn write(
+    /// Multi-row `INSERT ... ON DUPLICATE KEY UPDATE k = k`: a row whose key exists is
+    /// left as it is, any other error still fails. (`INSERT IGNORE` would turn NOT NULL
+    /// and conversion errors into warnings too.) sqlx asks for `CLIENT_FOUND_ROWS`, so the
+    /// affected-rows count cannot tell a skipped row from an inserted one: the table's rows
+    /// are counted before and after instead.
+    pub(super) async fn write_missing(
         &mut self,
+        table: &Table,
         target: &Target<'_>,
         batches: &mut Receiver<Vec<Row>>,
         on_rows: &mut (dyn FnMut(u64) + Send),
-    ) -> Result<u64> {
+    ) -> Result<WriteCounts> {
+        let Some(key) = identifying_key(table) else {
+            // Nothing can collide: a plain write.
+            let done = self.insert(target, "", batches, on_rows).await?;
+            return Ok(WriteCounts {
+                inserted: done.rows,
+                skipped: 0,
+            });
+        };
+        // A generated column cannot be assigned, even to itself.
+        let kept = key
+            .columns
+            .iter()
+            .find(|c| table.column(c).is_some_and(|c| c.generated.is_none()))
+            .unwrap_or(&target.columns[0].name);
+        let kept = MYSQL.quote_ident(kept);
+        let what = format!("counting the rows of {}", target.name);
+        let count = format!("SELECT count(*) FROM {}", target.sql_name);
+        let before = self.conn.fetch_int(count.clone(), &what).await?;
+        let suffix = format!(" ON DUPLICATE KEY UPDATE {kept} = {kept}");
+        let done = self.insert(target, &suffix, batches, on_rows).await?;
+        let after = self.conn.fetch_int(count, &what).await?;
+        let inserted = u64::try_from(after.unwrap_or(0) - before.unwrap_or(0)).unwrap_or(0);
+        Ok(WriteCounts {
+            inserted,
+            skipped: done.rows.saturating_sub(inserted),
+        })
+    }
+
+    /// Every batch as statements of as many rows as fit both limits, each ending with
+    /// `suffix`.
+    pub(super) async fn insert(
+        &mut self,
+        target: &Target<'_>,
+        suffix: &str,
+        batches: &mut Receiver<Vec<Row>>,
+        on_rows: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<insert::Inserted> {
         let width = target.columns.len();
-        let budget = self.max_packet.saturating_sub(PACKET_SLACK).max(1);
+        let max_packet = self.max_packet;
+        let budget = max_packet.saturating_sub(PACKET_SLACK).max(1);
         // The rows whose placeholders fit one statement, and whose SQL text fits a packet.
-        let probe = InsertStatements::new(&target.sql_name, &target.quoted_columns(MYSQL), 1);
-        let by_text = budget.saturating_sub(probe.prefix_len()) / probe.row_text_len();
-        let full_rows = (MAX_PLACEHOLDERS / width).min(by_text).max(1);
-        let mut statements =
-            InsertStatements::new(&target.sql_name, &target.quoted_columns(MYSQL), full_rows);
-        let what = || format!("inserting rows into {}", target.name);
-        let mut written = 0u64;
-        while let Some(batch) = batches.recv().await {
-            target.check_width(&batch)?;
-            let count = batch.len() as u64;
-            let sizes = insert::cut(
+        let statements =
+            InsertStatements::new(&target.sql_name, &target.quoted_columns(MYSQL), suffix);
+        let full_rows = (MAX_PLACEHOLDERS / width).min(statements.rows_within(budget));
+        let mut statements = statements.with_full_rows(full_rows);
+        // Rows by their size in the packet, then each part in statements of cached sizes.
+        let sizes = |statements: &InsertStatements, batch: &[Row]| {
+            let parts = insert::cut(
                 batch.iter().map(|row| row_cost(row)),
                 statements.full_rows(),
                 budget,
@@ -129,203 +163,64 @@ impl Session {
             .map_err(|(_, bytes)| WriteError::RowTooLarge {
                 table: target.name.clone(),
                 bytes,
-                max_allowed_packet: self.max_packet,
+                max_allowed_packet: max_packet,
             })?;
-            let mut rows = batch.into_iter();
-            let sizes: Vec<usize> = sizes
+            Ok(parts
                 .into_iter()
                 .flat_map(|n| statements.split(n))
-                .collect();
-            for size in sizes {
-                let mut arguments = MySqlArguments::default();
-                arguments.reserve(size * width, 0);
-                for row in rows.by_ref().take(size) {
-                    for (value, column) in row.into_iter().zip(&target.columns) {
-                        bind(&mut arguments, value, column)
-                            .map_err(|e| Error::query(what(), sqlx::Error::Encode(e)))?;
-                    }
-                }
-                sqlx::query_with(AssertSqlSafe(statements.sql(size)), arguments)
-                    .persistent(target.cache_statements)
-                    .execute(self.conn())
-                    .await
-                    .map_err(|e| Error::query(what(), e))?;
-            }
-            written += count;
-            on_rows(count);
-        }
-        Ok(written)
-    }
-
-    /// A temporary table of keys and new values, then one `UPDATE ... JOIN`. Temporary
-    /// tables are the one DDL that does not commit the transaction implicitly ("Statements
-    /// That Cause an Implicit Commit" in the manual).
-    pub(super) async fn update(&mut self, plan: &UpdatePlan<'_>, rows: Vec<Row>) -> Result<u64> {
-        let target = &plan.target;
-        let temp = format!(
-            "{}.{}",
-            MYSQL.quote_ident(&target.name.schema),
-            MYSQL.quote_ident(&plan.temp_name)
-        );
-        let what = format!("updating {} in bulk", target.name);
-        self.execute(
-            AssertSqlSafe(format!(
-                "CREATE TEMPORARY TABLE {temp} AS SELECT {} FROM {} LIMIT 0",
-                target.column_list(MYSQL),
-                target.sql_name
-            )),
-            &what,
+                .collect())
+        };
+        insert::insert_batches(
+            &mut self.conn,
+            target,
+            &mut statements,
+            batches,
+            on_rows,
+            sizes,
+            bind,
         )
-        .await?;
-        let into_temp = Target {
-            name: target.name,
-            sql_name: temp.clone(),
-            columns: target.columns.clone(),
-            cache_statements: false,
-        };
-        let (sender, mut receiver) = tokio::sync::mpsc::channel(1);
-        sender
-            .try_send(rows)
-            .expect("BUG: a new channel has room for one batch");
-        drop(sender);
-        self.write(&into_temp, &mut receiver, &mut |_| {}).await?;
-        let q = |c: &&Column| MYSQL.quote_ident(&c.name);
-        let sets: Vec<String> = plan
-            .set_columns()
-            .iter()
-            .map(|c| format!("t.{} = u.{}", q(c), q(c)))
-            .collect();
-        let matches: Vec<String> = plan
-            .key_columns()
-            .iter()
-            .map(|c| format!("t.{} = u.{}", q(c), q(c)))
-            .collect();
-        // sqlx asks for CLIENT_FOUND_ROWS, so this counts matched rows, changed or not.
-        let updated = self
-            .execute(
-                AssertSqlSafe(format!(
-                    "UPDATE {} AS t JOIN {temp} AS u ON {} SET {}",
-                    target.sql_name,
-                    matches.join(" AND "),
-                    sets.join(", ")
-                )),
-                &what,
-            )
-            .await?;
-        self.execute(AssertSqlSafe(format!("DROP TEMPORARY TABLE {temp}")), &what)
-            .await?;
-        Ok(updated)
-    }
-
-    /// How many rows break `fk`, with one of them, or `None` when it holds.
-    pub(super) async fn violations(
-        &mut self,
-        child: &Table,
-        fk: &ForeignKey,
-    ) -> Result<Option<(i64, Vec<Option<String>>)>> {
-        let what = format!("checking foreign key \"{}\" on {}", fk.name, child.name);
-        let sample = fk_check::sample_sql(MYSQL, child, fk, |c| format!("CAST({c} AS CHAR)"));
-        let Some(row) = sqlx::query(AssertSqlSafe(sample))
-            .persistent(false)
-            .fetch_optional(self.conn())
-            .await
-            .map_err(|e| Error::query(&what, e))?
-        else {
-            return Ok(None);
-        };
-        let values = (0..fk.columns.len())
-            .map(|i| {
-                row.try_get::<Option<String>, _>(i)
-                    .unwrap_or_else(|_| Some("?".into()))
-            })
-            .collect();
-        let count: i64 = sqlx::query_scalar(AssertSqlSafe(fk_check::count_sql(MYSQL, child, fk)))
-            .persistent(false)
-            .fetch_one(self.conn())
-            .await
-            .map_err(|e| Error::query(&what, e))?;
-        Ok(Some((count, values)))
-    }
-
-    pub(super) async fn max_integer(
-        &mut self,
-        table: &Table,
-        column: &Column,
-    ) -> Result<Option<i64>> {
-        let sql = format!(
-            "SELECT CAST(max({}) AS SIGNED) FROM {}",
-            MYSQL.quote_ident(&column.name),
-            MYSQL.quote_table(&table.name)
-        );
-        sqlx::query_scalar(AssertSqlSafe(sql))
-            .persistent(false)
-            .fetch_one(self.conn())
-            .await
-            .map_err(|e| {
-                Error::query(
-                    format!("reading the largest {} of {}", column.name, table.name),
-                    e,
-                )
-            })
-    }
-
-    /// Keys are read as text (binary columns as bytes) and parsed by type; sqlx sets the
-    /// session's time zone to UTC, so TIMESTAMP text is UTC.
-    pub(super) async fn existing_keys(
-        &mut self,
-        target: &Target<'_>,
-        limit: u64,
-    ) -> Result<Vec<Row>> {
-        let kinds: Vec<KeyKind> = target
-            .columns
-            .iter()
-            .map(|c| KeyKind::of(&c.column_type))
-            .collect();
-        let sql = existing_keys_sql(MYSQL, target, limit, |column, q| {
-            match KeyKind::of(&column.column_type) {
-                KeyKind::Bytes => q,
-                _ => format!("CAST({q} AS CHAR)"),
-            }
-        });
-        let what = format!("reading existing keys of {}", target.name);
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .persistent(false)
-            .fetch_all(self.conn())
-            .await
-            .map_err(|e| Error::query(&what, e))?;
-        rows.iter()
-            .map(|row| {
-                kinds
-                    .iter()
-                    .enumerate()
-                    .map(|(i, kind)| {
-                        let value = match kind {
-                            KeyKind::Bytes => row
-                                .try_get::<Option<Vec<u8>>, _>(i)
-                                .map(|v| v.map_or(Value::Null, Value::Bytes)),
-                            _ => row
-                                .try_get::<Option<String>, _>(i)
-                                .map(|v| v.map_or(Value::Null, |text| kind.parse(text))),
-                        };
-                        value.map_err(|e| Error::query(&what, e))
-                    })
-                    .collect()
-            })
-            .collect()
+        .await
     }
 
     pub(super) async fn commit(mut self) -> Result<()> {
         if self.checks_off {
-            self.execute(
-                "SET FOREIGN_KEY_CHECKS = 1",
-                "switching foreign-key checks back on",
-            )
-            .await?;
+            self.conn
+                .execute(
+                    "SET FOREIGN_KEY_CHECKS = 1",
+                    "switching foreign-key checks back on",
+                )
+                .await?;
         }
-        self.execute("COMMIT", "committing the load").await?;
         // Committed and settings restored: the connection may go back to the pool.
-        drop(self.conn.take());
-        Ok(())
+        self.conn.commit().await
+    }
+}
+
+/// A temporary table of keys and new values, then one `UPDATE ... JOIN`. Temporary tables
+/// are the one DDL that does not commit the transaction implicitly ("Statements That Cause
+/// an Implicit Commit" in the manual). sqlx asks for CLIENT_FOUND_ROWS, so the `UPDATE`
+/// counts matched rows, changed or not.
+pub(super) fn update_sql(plan: &UpdatePlan<'_>) -> TempUpdate {
+    let target = &plan.target;
+    let temp = format!(
+        "{}.{}",
+        MYSQL.quote_ident(&target.name.schema),
+        MYSQL.quote_ident(&plan.temp_name)
+    );
+    TempUpdate {
+        create: format!(
+            "CREATE TEMPORARY TABLE {temp} AS SELECT {} FROM {} LIMIT 0",
+            target.column_list(MYSQL),
+            target.sql_name
+        ),
+        update: format!(
+            "UPDATE {} AS t JOIN {temp} AS u ON {} SET {}",
+            target.sql_name,
+            plan.matches(MYSQL),
+            plan.assignments(MYSQL, "t.")
+        ),
+        drop: format!("DROP TEMPORARY TABLE {temp}"),
+        temp,
     }
 }
 

@@ -8,17 +8,18 @@
 //! server checks them, deferrable ones at commit (`SET CONSTRAINTS ALL DEFERRED`). `LOCAL`
 //! settings end with the transaction, so nothing outlives a failure.
 
-use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnection, PgCopyIn, PgPool};
-use sqlx::{AssertSqlSafe, Postgres, Row as _, SqlSafeStr};
+use sqlx::{AssertSqlSafe, Postgres};
 use tokio::sync::mpsc::Receiver;
 
-use super::keys::KeyKind;
-use super::{FkChecks, Target, UpdatePlan, copy_text, existing_keys_sql, fk_check};
+use super::dialect::Dialect;
+use super::session::Conn;
+use super::target::{self, Target, TempUpdate, UpdatePlan};
+use super::{FkChecks, WriteCounts, copy_text};
 use crate::db::Backend;
 use crate::error::{Error, Result};
-use crate::schema::{Column, ForeignKey, Identity, Table};
-use crate::value::{Row, Value};
+use crate::schema::{Identity, Table};
+use crate::value::Row;
 
 const PG: Backend = Backend::Postgres;
 
@@ -26,73 +27,64 @@ const PG: Backend = Backend::Postgres;
 /// huge batch does not make a huge buffer.
 const SEND_AT: usize = 1 << 20;
 
+pub(super) const DIALECT: Dialect = Dialect {
+    backend: PG,
+    as_text: |c| format!("{c}::text"),
+    // Keys are read as text (bytea as bytes) and parsed by type: sqlx sets the session's
+    // DateStyle to ISO and TimeZone to UTC, so the text is unambiguous.
+    keys_as_text: true,
+    // A boolean flag: `IS TRUE` / `IS NOT TRUE`, so NULL counts as not flagged.
+    flag_is_set: |c| format!("{c} IS TRUE"),
+    flag_is_unset: |c| format!("{c} IS NOT TRUE"),
+    max_integer: |table, column| {
+        format!(
+            "SELECT max({})::int8 FROM {}",
+            PG.quote_ident(&column.name),
+            PG.quote_table(&table.name)
+        )
+    },
+    // One `TRUNCATE` of every table, never `CASCADE`: a table outside the list that
+    // references one of them makes it fail rather than be emptied too.
+    truncate: |tables| {
+        let names: Vec<String> = tables.iter().map(|t| PG.quote_table(&t.name)).collect();
+        vec![format!("TRUNCATE {}", names.join(", "))]
+    },
+};
+
 /// A connection in a transaction.
 pub(super) struct Session {
-    /// `None` only once committed.
-    conn: Option<PoolConnection<Postgres>>,
-}
-
-impl Drop for Session {
-    /// Not committed: the connection leaves the pool and closes, and the server rolls the
-    /// transaction back. It must not go back to the pool with the transaction open.
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            drop(conn.detach());
-        }
-    }
+    pub(super) conn: Conn<Postgres>,
 }
 
 impl Session {
     pub(super) async fn begin(pool: &PgPool, checks: FkChecks) -> Result<Session> {
-        let conn = pool
-            .acquire()
-            .await
-            .map_err(|e| Error::query("taking a connection for the load", e))?;
-        let mut session = Session { conn: Some(conn) };
-        session
-            .execute("BEGIN", "beginning the load's transaction")
+        let mut conn = Conn::acquire(pool).await?;
+        conn.execute("BEGIN", "beginning the load's transaction")
             .await?;
         // Test data need not survive a crash of the server: commit without waiting for
         // the WAL flush ("Asynchronous Commit" in the manual).
-        session
-            .execute(
-                "SET LOCAL synchronous_commit = off",
-                "setting synchronous_commit",
-            )
-            .await?;
+        conn.execute(
+            "SET LOCAL synchronous_commit = off",
+            "setting synchronous_commit",
+        )
+        .await?;
         match checks {
             FkChecks::Fixtura => {
-                session
-                    .execute(
-                        "SET LOCAL session_replication_role = replica",
-                        "switching foreign-key triggers off for the load (session_replication_role = replica)",
-                    )
-                    .await?
+                conn.execute(
+                    "SET LOCAL session_replication_role = replica",
+                    "switching foreign-key triggers off for the load (session_replication_role = replica)",
+                )
+                .await?
             }
             FkChecks::Server => {
-                session
-                    .execute(
-                        "SET CONSTRAINTS ALL DEFERRED",
-                        "deferring deferrable constraints",
-                    )
-                    .await?
+                conn.execute(
+                    "SET CONSTRAINTS ALL DEFERRED",
+                    "deferring deferrable constraints",
+                )
+                .await?
             }
         };
-        Ok(session)
-    }
-
-    fn conn(&mut self) -> &mut PgConnection {
-        self.conn
-            .as_deref_mut()
-            .expect("BUG: a session is used only until it commits")
-    }
-
-    async fn execute(&mut self, sql: impl SqlSafeStr, what: &str) -> Result<u64> {
-        sqlx::raw_sql(sql)
-            .execute(self.conn())
-            .await
-            .map(|done| done.rows_affected())
-            .map_err(|e| Error::query(what, e))
+        Ok(Session { conn })
     }
 
     pub(super) async fn write(
@@ -106,87 +98,48 @@ impl Session {
             target.sql_name,
             target.column_list(PG)
         );
-        copy_in(self.conn(), &statement, target, batches, on_rows).await
+        copy_in(self.conn.get(), &statement, target, batches, on_rows).await
     }
 
-    /// A temporary table of keys and new values, filled by COPY, then one joined UPDATE.
-    pub(super) async fn update(&mut self, plan: &UpdatePlan<'_>, rows: Vec<Row>) -> Result<u64> {
-        let target = &plan.target;
-        let temp = PG.quote_ident(&plan.temp_name);
-        let what = format!("updating {} in bulk", target.name);
-        // CREATE TABLE AS ... WITH NO DATA: the same column types, no constraints.
-        self.execute(
-            AssertSqlSafe(format!(
-                "CREATE TEMP TABLE {temp} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA",
-                target.column_list(PG),
-                target.sql_name
-            )),
-            &what,
-        )
-        .await?;
-        let temp = format!("pg_temp.{temp}");
-        let (sender, mut receiver) = tokio::sync::mpsc::channel(1);
-        sender
-            .try_send(rows)
-            .expect("BUG: a new channel has room for one batch");
-        drop(sender);
-        let statement = format!("COPY {temp} ({}) FROM STDIN", target.column_list(PG));
-        copy_in(self.conn(), &statement, target, &mut receiver, &mut |_| {}).await?;
-        let q = |c: &&Column| PG.quote_ident(&c.name);
-        let sets: Vec<String> = plan
-            .set_columns()
-            .iter()
-            .map(|c| format!("{} = u.{}", q(c), q(c)))
-            .collect();
-        let matches: Vec<String> = plan
-            .key_columns()
-            .iter()
-            .map(|c| format!("t.{} = u.{}", q(c), q(c)))
-            .collect();
-        let updated = self
-            .execute(
-                AssertSqlSafe(format!(
-                    "UPDATE {} AS t SET {} FROM {temp} AS u WHERE {}",
-                    target.sql_name,
-                    sets.join(", "),
-                    matches.join(" AND ")
-                )),
-                &what,
-            )
-            .await?;
-        self.execute(AssertSqlSafe(format!("DROP TABLE {temp}")), &what)
-            .await?;
-        Ok(updated)
-    }
-
-    /// How many rows break `fk`, with one of them, or `None` when it holds.
-    pub(super) async fn violations(
+    /// COPY into a temporary table of the target's columns, then one
+    /// `INSERT ... SELECT ... ON CONFLICT DO NOTHING` ("ON CONFLICT Clause" in the manual):
+    /// COPY itself has no way to skip a row.
+    pub(super) async fn write_missing(
         &mut self,
-        child: &Table,
-        fk: &ForeignKey,
-    ) -> Result<Option<(i64, Vec<Option<String>>)>> {
-        let what = format!("checking foreign key \"{}\" on {}", fk.name, child.name);
-        let sample = fk_check::sample_sql(PG, child, fk, |c| format!("{c}::text"));
-        let Some(row) = sqlx::query(AssertSqlSafe(sample))
-            .persistent(false)
-            .fetch_optional(self.conn())
-            .await
-            .map_err(|e| Error::query(&what, e))?
-        else {
-            return Ok(None);
+        target: &Target<'_>,
+        batches: &mut Receiver<Vec<Row>>,
+        on_rows: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<WriteCounts> {
+        let what = format!("inserting the missing rows of {}", target.name);
+        let (create, temp) = temp_table(target, &target::temp_name("load"));
+        self.conn.execute(AssertSqlSafe(create), &what).await?;
+        let copied = self
+            .write(&target.retargeted(temp.clone()), batches, on_rows)
+            .await?;
+        // COPY writes identity columns as given; INSERT needs to be told to
+        // (GENERATED ALWAYS refuses explicit values otherwise).
+        let overriding = if target
+            .columns
+            .iter()
+            .any(|c| c.identity == Some(Identity::Always))
+        {
+            " OVERRIDING SYSTEM VALUE"
+        } else {
+            ""
         };
-        let values = (0..fk.columns.len())
-            .map(|i| {
-                row.try_get::<Option<String>, _>(i)
-                    .unwrap_or_else(|_| Some("?".into()))
-            })
-            .collect();
-        let count: i64 = sqlx::query_scalar(AssertSqlSafe(fk_check::count_sql(PG, child, fk)))
-            .persistent(false)
-            .fetch_one(self.conn())
-            .await
-            .map_err(|e| Error::query(&what, e))?;
-        Ok(Some((count, values)))
+        let columns = target.column_list(PG);
+        let insert = format!(
+            "INSERT INTO {} ({columns}){overriding} SELECT {columns} FROM {temp} ON CONFLICT DO NOTHING",
+            target.sql_name
+        );
+        let inserted = self.conn.execute(AssertSqlSafe(insert), &what).await?;
+        self.conn
+            .execute(AssertSqlSafe(format!("DROP TABLE {temp}")), &what)
+            .await?;
+        Ok(WriteCounts {
+            inserted,
+            skipped: copied.saturating_sub(inserted),
+        })
     }
 
     /// `setval` on the sequence behind every identity and serial column, to the column's
@@ -216,7 +169,7 @@ impl Session {
                     .persistent(false)
                     .bind(PG.quote_table(&table.name))
                     .bind(&column.name)
-                    .execute(self.conn())
+                    .execute(self.conn.get())
                     .await
                     .map_err(|e| {
                         Error::query(
@@ -229,78 +182,36 @@ impl Session {
         Ok(())
     }
 
-    pub(super) async fn max_integer(
-        &mut self,
-        table: &Table,
-        column: &Column,
-    ) -> Result<Option<i64>> {
-        let sql = format!(
-            "SELECT max({})::int8 FROM {}",
-            PG.quote_ident(&column.name),
-            PG.quote_table(&table.name)
-        );
-        sqlx::query_scalar(AssertSqlSafe(sql))
-            .persistent(false)
-            .fetch_one(self.conn())
-            .await
-            .map_err(|e| {
-                Error::query(
-                    format!("reading the largest {} of {}", column.name, table.name),
-                    e,
-                )
-            })
-    }
-
-    /// Keys are read as text (bytea as bytes) and parsed by type: sqlx sets the session's
-    /// DateStyle to ISO and TimeZone to UTC, so the text is unambiguous.
-    pub(super) async fn existing_keys(
-        &mut self,
-        target: &Target<'_>,
-        limit: u64,
-    ) -> Result<Vec<Row>> {
-        let kinds: Vec<KeyKind> = target
-            .columns
-            .iter()
-            .map(|c| KeyKind::of(&c.column_type))
-            .collect();
-        let sql = existing_keys_sql(PG, target, limit, |column, q| {
-            match KeyKind::of(&column.column_type) {
-                KeyKind::Bytes => q,
-                _ => format!("{q}::text"),
-            }
-        });
-        let what = format!("reading existing keys of {}", target.name);
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .persistent(false)
-            .fetch_all(self.conn())
-            .await
-            .map_err(|e| Error::query(&what, e))?;
-        rows.iter()
-            .map(|row| {
-                kinds
-                    .iter()
-                    .enumerate()
-                    .map(|(i, kind)| {
-                        let value = match kind {
-                            KeyKind::Bytes => row
-                                .try_get::<Option<Vec<u8>>, _>(i)
-                                .map(|v| v.map_or(Value::Null, Value::Bytes)),
-                            _ => row
-                                .try_get::<Option<String>, _>(i)
-                                .map(|v| v.map_or(Value::Null, |text| kind.parse(text))),
-                        };
-                        value.map_err(|e| Error::query(&what, e))
-                    })
-                    .collect()
-            })
-            .collect()
-    }
-
     pub(super) async fn commit(mut self) -> Result<()> {
-        self.execute("COMMIT", "committing the load").await?;
-        // Committed: the connection is clean again and may go back to the pool.
-        drop(self.conn.take());
-        Ok(())
+        self.conn.commit().await
+    }
+}
+
+/// A temporary table with the target's columns and their types, no constraints
+/// (`CREATE TABLE AS ... WITH NO DATA`), dropped at commit at the latest; and its name.
+fn temp_table(target: &Target<'_>, name: &str) -> (String, String) {
+    let create = format!(
+        "CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT {} FROM {} WITH NO DATA",
+        PG.quote_ident(name),
+        target.column_list(PG),
+        target.sql_name
+    );
+    (create, format!("pg_temp.{}", PG.quote_ident(name)))
+}
+
+/// A temporary table of keys and new values, filled by COPY, then one joined `UPDATE`.
+pub(super) fn update_sql(plan: &UpdatePlan<'_>) -> TempUpdate {
+    let (create, temp) = temp_table(&plan.target, &plan.temp_name);
+    TempUpdate {
+        create,
+        update: format!(
+            "UPDATE {} AS t SET {} FROM {temp} AS u WHERE {}",
+            plan.target.sql_name,
+            plan.assignments(PG, ""),
+            plan.matches(PG)
+        ),
+        drop: format!("DROP TABLE {temp}"),
+        temp,
     }
 }
 

@@ -1,0 +1,355 @@
+//! `fixtura snapshot`: create, restore, list, show, verify and delete snapshots.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+
+use anyhow::Context;
+use clap::{Subcommand, ValueEnum};
+use fixtura::generate::ChecksChoice;
+use fixtura::inspect::text::aligned;
+use fixtura::schema::DEFAULT_FLAG;
+use fixtura::snapshot::manifest::Filter;
+use fixtura::snapshot::{self, Clean, CreateOptions, RestoreOptions, Store};
+
+use super::GlobalArgs;
+use super::progress::Bars;
+
+/// Capture the flagged test rows to zstd JSON, and restore them losslessly
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    Create(CreateArgs),
+    Restore(RestoreArgs),
+    List(ListArgs),
+    Show(NameArgs),
+    Verify(NameArgs),
+    Delete(NameArgs),
+}
+
+/// Capture the flagged rows of every table with the flag column
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  fixtura snapshot create seed-004 --description \"100 offices\"
+  fixtura snapshot create minimal --where 'offices:name LIKE ''A%''' --with-parents")]
+struct CreateArgs {
+    /// The snapshot's name (letters, digits, '.', '_', '-')
+    name: String,
+    #[arg(long)]
+    description: Option<String>,
+    /// The column that marks test rows
+    #[arg(long, default_value = DEFAULT_FLAG, value_name = "COLUMN")]
+    flag: String,
+    /// Only rows of TABLE matching SQL (repeatable), e.g. `offices:id < 100`
+    #[arg(long = "where", value_name = "TABLE:SQL")]
+    wheres: Vec<String>,
+    /// Add every row the selected rows reference, transitively, so the snapshot restores
+    /// into an empty schema
+    #[arg(long)]
+    with_parents: bool,
+    /// Print the summary as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+/// Restore a snapshot in one transaction
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  fixtura snapshot restore seed-004
+  fixtura snapshot restore seed-004 --clean truncate
+  DATABASE_URL=postgres://ci@db/app_test fixtura snapshot restore nightly --json
+
+Checksums and the schema are checked before anything is written. Cleaning (the default:
+delete the flagged rows) refuses a database whose name does not look like a test database
+unless --allow-any-db is given.")]
+struct RestoreArgs {
+    name: String,
+    /// What to remove first: the flagged rows, everything in the snapshot's tables, or nothing
+    #[arg(long, value_enum, default_value_t = CleanArg::Flagged)]
+    clean: CleanArg,
+    /// Clean even a database whose name does not look like a test database
+    #[arg(long)]
+    allow_any_db: bool,
+    /// Who checks foreign keys (see `fixtura generate --help`)
+    #[arg(long, value_enum, default_value_t = super::generate::Checks::Auto)]
+    fk_checks: super::generate::Checks,
+    /// Print the summary as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum CleanArg {
+    Flagged,
+    Truncate,
+    None,
+}
+
+/// List the snapshots in the store
+#[derive(Debug, clap::Args)]
+struct ListArgs {
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+struct NameArgs {
+    name: String,
+}
+
+pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
+    let store = Store::new(global.store());
+    match &args.command {
+        Command::Create(a) => create(global, &store, a).await,
+        Command::Restore(a) => restore(global, &store, a).await,
+        Command::List(a) => list(&store, a),
+        Command::Show(a) => show(&store, &a.name),
+        Command::Verify(a) => {
+            let manifest = store.manifest(&a.name)?;
+            store.verify(&manifest)?;
+            super::print(&format!(
+                "snapshot \"{}\" is intact: manifest and {} table files match their checksums\n",
+                manifest.name,
+                manifest.tables.len()
+            ))
+        }
+        Command::Delete(a) => {
+            store.delete(&a.name)?;
+            eprintln!("deleted snapshot \"{}\"", a.name);
+            Ok(())
+        }
+    }
+}
+
+async fn create(global: &GlobalArgs, store: &Store, args: &CreateArgs) -> anyhow::Result<()> {
+    let mut filters = Vec::new();
+    for w in &args.wheres {
+        let (table, sql) = w
+            .split_once(':')
+            .filter(|(t, s)| !t.is_empty() && !s.trim().is_empty())
+            .with_context(|| format!("--where \"{w}\" is not TABLE:SQL"))?;
+        filters.push(Filter {
+            table: table.to_string(),
+            sql: sql.to_string(),
+        });
+    }
+    let db = fixtura::connect(global.db_url()?).await?;
+    let options = CreateOptions {
+        name: args.name.clone(),
+        description: args.description.clone(),
+        flag: args.flag.clone(),
+        filters,
+        with_parents: args.with_parents,
+    };
+    let bars = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
+    let summary = tokio::select! {
+        result = snapshot::create(&db, store, &options, bars.clone()) => result?,
+        _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted: no snapshot was published"),
+    };
+    bars.clear();
+    db.close().await;
+    if args.json {
+        return super::print(&(serde_json::to_string_pretty(&summary)? + "\n"));
+    }
+    let mut rows = vec![
+        ["TABLE", "ROWS", "BYTES", "SECONDS"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for t in &summary.tables {
+        rows.push(vec![
+            t.table.clone(),
+            t.rows.to_string(),
+            t.bytes.to_string(),
+            format!("{:.3}", t.seconds),
+        ]);
+    }
+    rows.push(vec![
+        "total".into(),
+        summary.rows.to_string(),
+        summary.bytes.to_string(),
+        format!("{:.3}", summary.seconds),
+    ]);
+    let mut out = aligned(&rows, &[false, true, true, true], "");
+    out.push_str(&format!(
+        "snapshot \"{}\" written to {}\n",
+        summary.name, summary.path
+    ));
+    super::print(&out)
+}
+
+async fn restore(global: &GlobalArgs, store: &Store, args: &RestoreArgs) -> anyhow::Result<()> {
+    let db = fixtura::connect(global.db_url()?).await?;
+    let options = RestoreOptions {
+        name: args.name.clone(),
+        clean: match args.clean {
+            CleanArg::Flagged => Clean::Flagged,
+            CleanArg::Truncate => Clean::Truncate,
+            CleanArg::None => Clean::None,
+        },
+        allow_any_db: args.allow_any_db,
+        checks: match args.fk_checks {
+            super::generate::Checks::Auto => ChecksChoice::Auto,
+            super::generate::Checks::Fixtura => ChecksChoice::Fixtura,
+            super::generate::Checks::Server => ChecksChoice::Server,
+        },
+    };
+    let bars = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
+    let summary = tokio::select! {
+        result = snapshot::restore(&db, store, &options, bars.clone()) => result?,
+        _ = tokio::signal::ctrl_c() => {
+            anyhow::bail!("interrupted: the transaction was rolled back, nothing was written")
+        }
+    };
+    bars.clear();
+    db.close().await;
+    if args.json {
+        return super::print(&(serde_json::to_string_pretty(&summary)? + "\n"));
+    }
+    let mut rows = vec![
+        ["TABLE", "ROWS", "KEPT", "SECONDS"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for t in &summary.tables {
+        rows.push(vec![
+            t.table.clone(),
+            t.rows.to_string(),
+            t.skipped.to_string(),
+            format!("{:.3}", t.seconds),
+        ]);
+    }
+    rows.push(vec![
+        "total".into(),
+        summary.rows.to_string(),
+        String::new(),
+        format!("{:.3}", summary.seconds),
+    ]);
+    let mut out = aligned(&rows, &[false, true, true, true], "");
+    for note in &summary.drift {
+        out.push_str(&format!("schema drift handled: {note}\n"));
+    }
+    out.push_str(&format!(
+        "restored \"{}\": {} rows removed first; foreign keys checked by {}\n",
+        summary.name, summary.deleted, summary.fk_checks
+    ));
+    super::print(&out)
+}
+
+fn list(store: &Store, args: &ListArgs) -> anyhow::Result<()> {
+    let snapshots = store.list()?;
+    if args.json {
+        let list: Vec<serde_json::Value> = snapshots
+            .iter()
+            .map(|(name, m)| match m {
+                Ok(m) => serde_json::json!({
+                    "name": name, "created_at": m.created_at, "rows": m.rows, "bytes": m.bytes,
+                    "backend": m.source.backend, "description": m.description,
+                }),
+                Err(e) => serde_json::json!({ "name": name, "error": e.to_string() }),
+            })
+            .collect();
+        return super::print(&(serde_json::to_string_pretty(&list)? + "\n"));
+    }
+    if snapshots.is_empty() {
+        eprintln!("no snapshots in {}", store.dir.display());
+        return Ok(());
+    }
+    let mut rows = vec![
+        ["NAME", "CREATED", "ROWS", "SIZE", "BACKEND"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for (name, m) in &snapshots {
+        rows.push(match m {
+            Ok(m) => vec![
+                name.clone(),
+                m.created_at.clone(),
+                m.rows.to_string(),
+                human_bytes(m.bytes),
+                m.source.backend.to_string(),
+            ],
+            Err(e) => vec![
+                name.clone(),
+                format!("damaged: {e}"),
+                String::new(),
+                String::new(),
+                String::new(),
+            ],
+        });
+    }
+    super::print(&aligned(&rows, &[false, false, true, true, false], ""))
+}
+
+fn show(store: &Store, name: &str) -> anyhow::Result<()> {
+    let m = store.manifest(name)?;
+    let mut out = format!(
+        "snapshot \"{}\"{}\n  created {} by fixtura {} from {} {}\n  selection: flag \"{}\"{}{}\n  schema fingerprint {}\n\n",
+        m.name,
+        m.description
+            .as_deref()
+            .map(|d| format!(": {d}"))
+            .unwrap_or_default(),
+        m.created_at,
+        m.tool_version,
+        m.source.backend,
+        m.source.server_version,
+        m.selection.flag,
+        if m.selection.with_parents {
+            ", with parents"
+        } else {
+            ""
+        },
+        m.selection
+            .filters
+            .iter()
+            .map(|f| format!(", where {}: {}", f.table, f.sql))
+            .collect::<String>(),
+        m.schema_fingerprint,
+    );
+    let mut rows = vec![
+        ["#", "TABLE", "ROWS", "SIZE", "COLUMNS", "FILE"]
+            .map(String::from)
+            .to_vec(),
+    ];
+    for (i, t) in m.tables.iter().enumerate() {
+        rows.push(vec![
+            (i + 1).to_string(),
+            t.display_name.clone(),
+            t.rows.to_string(),
+            human_bytes(t.bytes),
+            t.columns.len().to_string(),
+            t.file.clone(),
+        ]);
+    }
+    out.push_str(&aligned(
+        &rows,
+        &[true, false, true, true, true, false],
+        "  ",
+    ));
+    out.push_str(&format!(
+        "\n  {} rows, {} compressed, in insert order\n",
+        m.rows,
+        human_bytes(m.bytes)
+    ));
+    super::print(&out)
+}
+
+fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 4] = ["B", "KiB", "MiB", "GiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}

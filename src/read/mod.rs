@@ -1,0 +1,268 @@
+//! The read side of snapshots: rows streamed out of a database as
+//! [`Value`](crate::value::Value)s, losslessly, inside one consistent read transaction.
+//!
+//! - PostgreSQL: `COPY (SELECT ...) TO STDOUT` in text format (sqlx `copy_out_raw`), parsed
+//!   by `copy_text.rs` and typed by each column's [`ColumnType`](crate::schema::ColumnType),
+//!   in a `REPEATABLE READ` transaction with the output settings fixed (ISO dates, UTC, hex
+//!   bytea, shortest exact floats);
+//! - MySQL/MariaDB: a streamed `SELECT` in `START TRANSACTION WITH CONSISTENT SNAPSHOT`,
+//!   integers, floats and bytes read with sqlx's typed getters, everything else as the
+//!   server's text (`CAST(... AS CHAR)`), so no digit or odd date is lost;
+//! - SQLite: a streamed `SELECT` in `BEGIN`, each cell read by its storage class (INTEGER,
+//!   REAL, TEXT, BLOB), not by the declared type, so its dynamic typing survives.
+//!
+//! A [`Read`] owns one connection taken out of the pool. [`Read::finish`] rolls back
+//! (nothing was written but temporary tables); dropped without it, or after a failed step,
+//! the connection is closed instead of going back to the pool half-way through a COPY or
+//! with a transaction open. Each backend's SQL lives in its own file.
+
+mod copy_text;
+mod mysql;
+mod postgres;
+mod sqlite;
+
+use std::io;
+
+use tokio::sync::mpsc::Sender;
+
+use crate::db::{Backend, Db};
+use crate::error::{Error, Result};
+use crate::schema::{Column, QualifiedName, Table};
+use crate::value::Row;
+use crate::write::WriteError;
+
+/// What a backend needs to stream one table's rows.
+pub(super) struct Select<'a> {
+    pub table: &'a Table,
+    pub columns: Vec<&'a Column>,
+    pub filter: Option<&'a str>,
+    pub batch: usize,
+}
+
+impl Select<'_> {
+    /// `SELECT <expressions> FROM <table> t [WHERE (<filter>)]`.
+    pub(super) fn sql(&self, backend: Backend, expressions: &[String]) -> String {
+        let mut sql = format!(
+            "SELECT {} FROM {} t",
+            expressions.join(", "),
+            backend.quote_table(&self.table.name)
+        );
+        if let Some(filter) = self.filter {
+            sql.push_str(" WHERE (");
+            sql.push_str(filter);
+            sql.push(')');
+        }
+        sql
+    }
+
+    /// `t.<column>`, quoted.
+    pub(super) fn column_ref(backend: Backend, column: &Column) -> String {
+        format!("t.{}", backend.quote_ident(&column.name))
+    }
+
+    /// What to say when reading fails.
+    pub(super) fn what(&self) -> String {
+        format!("reading rows of {}", self.table.name)
+    }
+
+    /// A value that cannot be read as its column's type (`None`: no one column is at fault).
+    pub(super) fn decode_error(&self, column: Option<&str>, message: impl Into<String>) -> Error {
+        let what = match column {
+            Some(column) => format!("reading column \"{column}\" of {}", self.table.name),
+            None => self.what(),
+        };
+        Error::query(what, sqlx::Error::Decode(message.into().into()))
+    }
+}
+
+/// Gathers rows into batches of at most `size` and sends each full one.
+pub(super) struct Batches<'a> {
+    sender: &'a Sender<Vec<Row>>,
+    table: &'a QualifiedName,
+    size: usize,
+    rows: Vec<Row>,
+    count: u64,
+}
+
+impl<'a> Batches<'a> {
+    pub(super) fn new(select: &Select<'a>, sender: &'a Sender<Vec<Row>>) -> Batches<'a> {
+        Batches {
+            sender,
+            table: &select.table.name,
+            size: select.batch,
+            rows: Vec::with_capacity(select.batch.min(1024)),
+            count: 0,
+        }
+    }
+
+    pub(super) async fn push(&mut self, row: Row) -> Result<()> {
+        self.rows.push(row);
+        self.count += 1;
+        if self.rows.len() >= self.size {
+            self.send().await?;
+        }
+        Ok(())
+    }
+
+    /// Sends the last, partial batch; returns the number of rows read.
+    pub(super) async fn finish(mut self) -> Result<u64> {
+        self.send().await?;
+        Ok(self.count)
+    }
+
+    async fn send(&mut self) -> Result<()> {
+        if self.rows.is_empty() {
+            return Ok(());
+        }
+        let batch = std::mem::replace(&mut self.rows, Vec::with_capacity(self.size.min(1024)));
+        self.sender.send(batch).await.map_err(|_| {
+            Error::query(
+                format!("reading rows of {}", self.table),
+                sqlx::Error::Io(io::Error::new(
+                    io::ErrorKind::BrokenPipe,
+                    "the receiver of the rows stopped before the table was read",
+                )),
+            )
+        })
+    }
+}
+
+/// The open transaction, per backend.
+enum Session {
+    Postgres(postgres::Session),
+    MySql(mysql::Session),
+    Sqlite(sqlite::Session),
+}
+
+/// One connection taken from the pool, in a read transaction.
+pub struct Read {
+    backend: Backend,
+    session: Session,
+    /// Set when a step failed: the connection may be mid-stream, so it is closed at the end.
+    failed: bool,
+}
+
+impl Read {
+    /// A consistent read transaction: PostgreSQL `BEGIN ISOLATION LEVEL REPEATABLE READ`
+    /// (plus `SET LOCAL DateStyle = 'ISO, YMD'`, `TimeZone = 'UTC'`,
+    /// `IntervalStyle = 'postgres'`, `extra_float_digits = 3`, `bytea_output = 'hex'`);
+    /// MySQL `START TRANSACTION WITH CONSISTENT SNAPSHOT` (and `SET time_zone = '+00:00'`
+    /// for the session); SQLite `BEGIN`.
+    pub async fn begin(db: &Db) -> Result<Read> {
+        let session = match db {
+            Db::Postgres(pool) => Session::Postgres(postgres::Session::begin(pool).await?),
+            Db::MySql(pool) => Session::MySql(mysql::Session::begin(pool).await?),
+            Db::Sqlite(pool) => Session::Sqlite(sqlite::Session::begin(pool).await?),
+        };
+        Ok(Read {
+            backend: db.backend(),
+            session,
+            failed: false,
+        })
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Streams the rows of `columns` of `table` (aliased `t` in the SELECT, so `filter` — a
+    /// SQL boolean expression — may say `t.col`) matching `filter` (None: all rows), in
+    /// batches of at most `batch` rows sent to `sender`; returns the number of rows read.
+    /// Never holds more than one batch (plus the backend's fetch buffer) in memory.
+    pub async fn rows(
+        &mut self,
+        table: &Table,
+        columns: &[String],
+        filter: Option<&str>,
+        batch: usize,
+        sender: &Sender<Vec<Row>>,
+    ) -> Result<u64> {
+        self.ensure_usable()?;
+        let columns = columns
+            .iter()
+            .map(|name| {
+                table.column(name).ok_or_else(|| WriteError::UnknownColumn {
+                    table: table.name.clone(),
+                    column: name.clone(),
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if columns.is_empty() {
+            return Err(WriteError::NoColumns {
+                table: table.name.clone(),
+                what: "a read",
+            }
+            .into());
+        }
+        let select = Select {
+            table,
+            columns,
+            filter,
+            batch: batch.max(1),
+        };
+        let result = match &mut self.session {
+            Session::Postgres(s) => s.rows(&select, sender).await,
+            Session::MySql(s) => s.rows(&select, sender).await,
+            Session::Sqlite(s) => s.rows(&select, sender).await,
+        };
+        self.track(result)
+    }
+
+    /// Runs one statement (e.g. creating and filling a temporary table) inside the
+    /// transaction; returns rows affected.
+    pub async fn execute(&mut self, sql: &str) -> Result<u64> {
+        self.ensure_usable()?;
+        let result = match &mut self.session {
+            Session::Postgres(s) => s.execute(sql).await,
+            Session::MySql(s) => s.execute(sql).await,
+            Session::Sqlite(s) => s.execute(sql).await,
+        };
+        self.track(result)
+    }
+
+    /// A single integer (e.g. a count).
+    pub async fn scalar(&mut self, sql: &str) -> Result<i64> {
+        self.ensure_usable()?;
+        let result = match &mut self.session {
+            Session::Postgres(s) => s.scalar(sql).await,
+            Session::MySql(s) => s.scalar(sql).await,
+            Session::Sqlite(s) => s.scalar(sql).await,
+        };
+        self.track(result)
+    }
+
+    /// Ends the transaction (rolls back: nothing was written but temporary tables). After a
+    /// failed step the connection is closed instead, which rolls back as well.
+    pub async fn finish(self) -> Result<()> {
+        if self.failed {
+            // Dropping the session closes its connection.
+            return Ok(());
+        }
+        match self.session {
+            Session::Postgres(s) => s.finish().await,
+            Session::MySql(s) => s.finish().await,
+            Session::Sqlite(s) => s.finish().await,
+        }
+    }
+
+    fn track<T>(&mut self, result: Result<T>) -> Result<T> {
+        if result.is_err() {
+            self.failed = true;
+        }
+        result
+    }
+
+    fn ensure_usable(&self) -> Result<()> {
+        if self.failed {
+            return Err(Error::Unsupported(
+                "the read was abandoned after an earlier error".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A statement's single value that is not an integer.
+pub(super) fn not_an_integer(sql: &str, source: sqlx::Error) -> Error {
+    Error::query(format!("reading an integer from: {sql}"), source)
+}

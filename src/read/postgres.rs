@@ -1,0 +1,150 @@
+//! PostgreSQL: rows come out with `COPY (SELECT ...) TO STDOUT` in text format (sqlx
+//! `copy_out_raw`), inside a `REPEATABLE READ` transaction, so every table of a snapshot
+//! sees the same moment ("Transaction Isolation" in the manual).
+//!
+//! COPY's text format is each type's own output function, the text `pg_dump` relies on to
+//! restore exactly; `copy_text.rs` parses it. The `SET LOCAL`s fix every setting that
+//! output depends on, for this transaction only ("Client Connection Defaults": `DateStyle`,
+//! `TimeZone`, `IntervalStyle`, `extra_float_digits`, `bytea_output`).
+
+use futures_util::TryStreamExt as _;
+use sqlx::pool::PoolConnection;
+use sqlx::postgres::{PgConnection, PgPool};
+use sqlx::{AssertSqlSafe, Postgres, Row as _};
+use tokio::sync::mpsc::Sender;
+
+use super::copy_text::{self, Lines};
+use super::{Batches, Select, not_an_integer};
+use crate::db::Backend;
+use crate::error::{Error, Result};
+use crate::schema::ColumnType;
+use crate::value::Row;
+
+const PG: Backend = Backend::Postgres;
+
+/// The settings COPY's output is parsed with.
+const SETTINGS: &str = "SET LOCAL DateStyle = 'ISO, YMD'; \
+     SET LOCAL TimeZone = 'UTC'; \
+     SET LOCAL IntervalStyle = 'postgres'; \
+     SET LOCAL extra_float_digits = 3; \
+     SET LOCAL bytea_output = 'hex'";
+
+/// A connection in a read transaction.
+pub(super) struct Session {
+    /// `None` only once finished.
+    conn: Option<PoolConnection<Postgres>>,
+}
+
+impl Drop for Session {
+    /// Not finished: the connection may be in the middle of a COPY or a transaction, so it
+    /// leaves the pool and closes; the server rolls back.
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            drop(conn.detach());
+        }
+    }
+}
+
+impl Session {
+    pub(super) async fn begin(pool: &PgPool) -> Result<Session> {
+        let conn = pool
+            .acquire()
+            .await
+            .map_err(|e| Error::query("taking a connection for the read", e))?;
+        let mut session = Session { conn: Some(conn) };
+        session
+            .run(
+                "BEGIN ISOLATION LEVEL REPEATABLE READ",
+                "beginning the read transaction",
+            )
+            .await?;
+        session
+            .run(SETTINGS, "fixing the output settings of the read")
+            .await?;
+        Ok(session)
+    }
+
+    fn conn(&mut self) -> &mut PgConnection {
+        self.conn
+            .as_deref_mut()
+            .expect("BUG: a session is used only until it finishes")
+    }
+
+    async fn run(&mut self, sql: &str, what: &str) -> Result<u64> {
+        sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
+            .execute(self.conn())
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(|e| Error::query(what, e))
+    }
+
+    pub(super) async fn rows(
+        &mut self,
+        select: &Select<'_>,
+        sender: &Sender<Vec<Row>>,
+    ) -> Result<u64> {
+        let expressions: Vec<String> = select
+            .columns
+            .iter()
+            .map(|c| Select::column_ref(PG, c))
+            .collect();
+        let statement = format!("COPY ({}) TO STDOUT", select.sql(PG, &expressions));
+        let types: Vec<&ColumnType> = select.columns.iter().map(|c| &c.column_type).collect();
+        let what = select.what();
+        let mut stream = self
+            .conn()
+            .copy_out_raw(&statement)
+            .await
+            .map_err(|e| Error::query(&what, e))?;
+        let mut lines = Lines::default();
+        let mut batches = Batches::new(select, sender);
+        // Rows completed by one chunk: PostgreSQL sends about one row per CopyData message.
+        let mut decoded: Vec<Row> = Vec::new();
+        while let Some(chunk) = stream
+            .try_next()
+            .await
+            .map_err(|e| Error::query(&what, e))?
+        {
+            lines
+                .feed(&chunk, |line| {
+                    decoded.push(copy_text::decode_line(line, &types)?);
+                    Ok(())
+                })
+                .map_err(|(column, message)| {
+                    let name = column.map(|i| select.columns[i].name.as_str());
+                    select.decode_error(name, message)
+                })?;
+            for row in decoded.drain(..) {
+                batches.push(row).await?;
+            }
+        }
+        if lines.has_partial_line() {
+            return Err(select.decode_error(None, "the COPY data ended in the middle of a row"));
+        }
+        batches.finish().await
+    }
+
+    pub(super) async fn execute(&mut self, sql: &str) -> Result<u64> {
+        self.run(sql, &format!("running in the read transaction: {sql}"))
+            .await
+    }
+
+    pub(super) async fn scalar(&mut self, sql: &str) -> Result<i64> {
+        let row = sqlx::query(AssertSqlSafe(sql.to_string()))
+            .persistent(false)
+            .fetch_one(self.conn())
+            .await
+            .map_err(|e| Error::query(format!("running in the read transaction: {sql}"), e))?;
+        row.try_get::<i64, _>(0)
+            .or_else(|_| row.try_get::<i32, _>(0).map(i64::from))
+            .or_else(|_| row.try_get::<i16, _>(0).map(i64::from))
+            .map_err(|e| not_an_integer(sql, e))
+    }
+
+    pub(super) async fn finish(mut self) -> Result<()> {
+        self.run("ROLLBACK", "ending the read transaction").await?;
+        // Rolled back, settings gone with it: the connection may go back to the pool.
+        drop(self.conn.take());
+        Ok(())
+    }
+}

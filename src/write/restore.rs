@@ -1,0 +1,235 @@
+//! The load operations a snapshot restore needs besides writing: insert only the rows that
+//! are missing, delete the flagged rows (after checking that no unflagged row references
+//! them) or empty whole tables, and run a statement of the caller's own.
+//!
+//! Like every other step of a [`Load`], each runs in the load's transaction, and a failed
+//! one marks the load failed.
+
+use std::fmt;
+
+use tokio::sync::mpsc::Receiver;
+
+use super::target::{self, Target};
+use super::{Load, Session, WriteError, fk_check};
+use crate::error::Result;
+use crate::schema::{QualifiedName, Schema, Table};
+use crate::value::Row;
+
+/// What [`Load::write_missing`] did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct WriteCounts {
+    /// Rows inserted.
+    pub inserted: u64,
+    /// Rows left out because a row with the same key was already there.
+    pub skipped: u64,
+}
+
+/// Unflagged rows that reference flagged ones through one foreign key: deleting the
+/// flagged rows would orphan them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Blocker {
+    /// The referencing (child) table.
+    pub table: QualifiedName,
+    /// The foreign key's name.
+    pub constraint: String,
+    /// How many unflagged rows reference flagged ones.
+    pub count: u64,
+    /// The key of one of them, `(id)=(42)`.
+    pub example: String,
+}
+
+impl fmt::Display for Blocker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{} unflagged row{} of {} reference{} flagged rows through \"{}\", e.g. {}",
+            self.count,
+            if self.count == 1 { "" } else { "s" },
+            self.table,
+            if self.count == 1 { "s" } else { "" },
+            self.constraint,
+            self.example
+        )
+    }
+}
+
+impl Load {
+    /// Like [`Load::write`], but a row that collides with an existing one on its primary
+    /// key or a unique key is left out, and the existing row left as it is, not an error:
+    /// parents captured by `snapshot create --with-parents` may already be present. Any
+    /// other failure (a NOT NULL or CHECK violation, a bad value) still fails the write.
+    ///
+    /// - PostgreSQL: COPY into a temporary table of the target's columns (`ON COMMIT
+    ///   DROP`), then `INSERT INTO t (...) SELECT ... FROM tmp ON CONFLICT DO NOTHING`;
+    /// - MySQL/MariaDB: multi-row `INSERT ... ON DUPLICATE KEY UPDATE k = k`, `k` the first
+    ///   column of the primary key (or, without one, of the first unique key); not `INSERT
+    ///   IGNORE`, which would also swallow other errors. The rows inserted are counted
+    ///   with a `count(*)` of the table before and after, the server's own count being
+    ///   unable to tell them apart;
+    /// - SQLite: multi-row `INSERT ... ON CONFLICT DO NOTHING`; not `INSERT OR IGNORE`,
+    ///   which also skips NOT NULL and CHECK failures.
+    ///
+    /// `on_rows` hears of every batch received, skipped rows included.
+    pub async fn write_missing(
+        &mut self,
+        table: &Table,
+        columns: &[String],
+        batches: &mut Receiver<Vec<Row>>,
+        on_rows: &mut (dyn FnMut(u64) + Send),
+    ) -> Result<WriteCounts> {
+        self.ensure_usable()?;
+        let target = Target::new(self.backend, table, columns, "a write")?;
+        let result = match &mut self.session {
+            Session::Postgres(s) => s.write_missing(&target, batches, on_rows).await,
+            Session::MySql(s) => s.write_missing(table, &target, batches, on_rows).await,
+            Session::Sqlite(s) => s.write_missing(&target, batches, on_rows).await,
+        };
+        self.track(result)
+    }
+
+    /// Deletes the rows of `table` whose `flag` column is true (PostgreSQL `flag IS TRUE`,
+    /// elsewhere `flag <> 0`, for a flag kept as 0/1); returns how many.
+    pub async fn delete_flagged(&mut self, table: &Table, flag: &str) -> Result<u64> {
+        self.ensure_usable()?;
+        check_column(table, flag)?;
+        let dialect = self.dialect();
+        let backend = dialect.backend;
+        let sql = format!(
+            "DELETE FROM {} WHERE {}",
+            backend.quote_table(&table.name),
+            (dialect.flag_is_set)(&backend.quote_ident(flag))
+        );
+        let what = format!("deleting the flagged rows of {}", table.name);
+        let result = self.run(sql, &what).await;
+        self.track(result)
+    }
+
+    /// Empties `tables`: on PostgreSQL one `TRUNCATE a, b, c`, never `CASCADE` (a table
+    /// outside the list that references one of them makes it fail); on MySQL/MariaDB
+    /// `DELETE FROM` each in the order given, since `TRUNCATE` commits implicitly; on
+    /// SQLite `DELETE FROM` each in the order given. Pass children before parents.
+    pub async fn truncate(&mut self, tables: &[&Table]) -> Result<()> {
+        self.ensure_usable()?;
+        if tables.is_empty() {
+            return Ok(());
+        }
+        let names: Vec<String> = tables.iter().map(|t| t.name.to_string()).collect();
+        let what = format!("emptying {}", names.join(", "));
+        for sql in (self.dialect().truncate)(tables) {
+            let result = self.run(sql, &what).await;
+            self.track(result)?;
+        }
+        Ok(())
+    }
+
+    /// The unflagged rows that reference flagged rows, per foreign key among `tables`: for
+    /// each foreign key from a table of `tables` to another (or itself) where both have the
+    /// column `flag`, the rows whose flag is not true (false or NULL) that match a parent
+    /// row whose flag is true. Returns one [`Blocker`] per foreign key that has such rows,
+    /// naming one of them by the child's primary key (else its first unique key, else the
+    /// foreign key's columns). Deleting the flagged rows would orphan these, so a restore
+    /// that cleans flagged rows refuses while any exist.
+    pub async fn unflagged_referencing_flagged(
+        &mut self,
+        schema: &Schema,
+        tables: &[QualifiedName],
+        flag: &str,
+    ) -> Result<Vec<Blocker>> {
+        self.ensure_usable()?;
+        let mut blockers = Vec::new();
+        for name in tables {
+            let child = schema.table(name).ok_or_else(|| WriteError::UnknownTable {
+                table: name.clone(),
+            })?;
+            if child.column(flag).is_none() {
+                continue;
+            }
+            for fk in &child.foreign_keys {
+                let flagged_parent = tables.contains(&fk.referenced_table)
+                    && schema
+                        .table(&fk.referenced_table)
+                        .is_some_and(|parent| parent.column(flag).is_some());
+                if !flagged_parent {
+                    continue;
+                }
+                let key = target::identifying_key(child)
+                    .map_or(&fk.columns, |key| &key.columns)
+                    .clone();
+                let what = format!(
+                    "looking for unflagged rows of {} that reference flagged rows through \"{}\"",
+                    child.name, fk.name
+                );
+                let probe = fk_check::referencing_flagged(self.dialect(), child, fk, &key, flag);
+                let result = self.probe(probe, &what).await;
+                if let Some((count, sample)) = self.track(result)? {
+                    blockers.push(Blocker {
+                        table: child.name.clone(),
+                        constraint: fk.name.clone(),
+                        count: u64::try_from(count).unwrap_or(0),
+                        example: fk_check::key_text(&key, &sample),
+                    });
+                }
+            }
+        }
+        Ok(blockers)
+    }
+
+    /// Runs one statement inside the transaction (through the text protocol, nothing
+    /// prepared); returns the rows it affected. On MySQL/MariaDB, a statement that commits
+    /// implicitly (DDL) ends the load's transaction early: keep to DML.
+    pub async fn execute(&mut self, sql: &str) -> Result<u64> {
+        self.ensure_usable()?;
+        let what = format!("running \"{}\"", abbreviated(sql));
+        let result = self.run(sql.to_string(), &what).await;
+        self.track(result)
+    }
+}
+
+fn check_column(table: &Table, column: &str) -> Result<(), WriteError> {
+    match table.column(column) {
+        Some(_) => Ok(()),
+        None => Err(WriteError::UnknownColumn {
+            table: table.name.clone(),
+            column: column.to_string(),
+        }),
+    }
+}
+
+/// A statement's first line, cut to a length a message can carry.
+fn abbreviated(sql: &str) -> String {
+    const MAX: usize = 80;
+    let line = sql.trim().lines().next().unwrap_or_default();
+    match line.char_indices().nth(MAX) {
+        Some((end, _)) => format!("{}...", &line[..end]),
+        None if line.len() < sql.trim().len() => format!("{line}..."),
+        None => line.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_blocker_reads_as_a_sentence() {
+        let blocker = Blocker {
+            table: QualifiedName::new("public", "offices"),
+            constraint: "offices_created_by_fkey".into(),
+            count: 1,
+            example: "(id)=(42)".into(),
+        };
+        assert_eq!(
+            blocker.to_string(),
+            "1 unflagged row of public.offices references flagged rows through \
+             \"offices_created_by_fkey\", e.g. (id)=(42)"
+        );
+    }
+
+    #[test]
+    fn long_statements_are_cut_in_messages() {
+        assert_eq!(abbreviated(" DELETE FROM t "), "DELETE FROM t");
+        assert_eq!(abbreviated("UPDATE t\nSET a = 1"), "UPDATE t...");
+        let long = "x".repeat(100);
+        assert_eq!(abbreviated(&long), format!("{}...", "x".repeat(80)));
+    }
+}

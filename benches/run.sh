@@ -122,3 +122,43 @@ for millions in 1 4; do
     printf '  %d,000,000 rows: %6d ms  %8d rows/s  peak RSS %d MiB\n' "$millions" "$ms" \
         "$(( millions * 1000000 * 1000 / ms ))" "$(( $(cat "$WORK/rss") / 1024 ))"
 done
+
+# --- snapshot create / restore vs COPY TO + zstd, \copy FROM, pg_dump / pg_restore -------------
+# The same rows: the seed-004 dataset at scale $BIG_SCALE, all flagged, in ${TAG}_gen.
+echo
+echo "snapshot of the scale-$BIG_SCALE dataset on PostgreSQL (one run each)"
+pg_fresh "${TAG}_gen"
+"$FIXTURA" --db "$(pg_url "${TAG}_gen")" generate --spec schema/welfare.toml --scale "$BIG_SCALE" >/dev/null
+STORE="$WORK/store"
+copy_to_zstd() {
+    for t in $TABLES; do
+        psql -q "$(pg_url "${TAG}_gen")" -c "\\copy $t TO STDOUT" | zstd -3 -q -f -o "$WORK/$t.tsv.zst"
+    done
+}
+f=$(time_ms "$FIXTURA" --db "$(pg_url "${TAG}_gen")" --store "$STORE" snapshot create bench)
+b=$(time_ms copy_to_zstd)
+report "create" "$f" "\\copy TO | zstd -3" "$b"
+
+# Restore baselines load the same rows into an empty copy of the schema.
+export_rows
+copy_script
+prepare_copy
+b=$(time_ms psql -q -v ON_ERROR_STOP=1 "$(pg_url "${TAG}_copy")" -f "$WORK/load.sql")
+pg_dump -Fc --data-only -f "$WORK/dump.pgc" "$(pg_url "${TAG}_gen")"
+prepare_copy
+d=$(time_ms pg_restore --data-only --single-transaction --disable-triggers -d "$(pg_url "${TAG}_copy")" "$WORK/dump.pgc")
+prepare_copy
+f=$(time_ms "$FIXTURA" --db "$(pg_url "${TAG}_copy")" --store "$STORE" snapshot restore bench --clean none)
+report "restore (empty schema)" "$f" "psql \\copy FROM" "$b"
+report "restore (empty schema)" "$f" "pg_restore --data-only" "$d"
+f=$(time_ms "$FIXTURA" --db "$(pg_url "${TAG}_gen")" --store "$STORE" snapshot restore bench)
+report "restore over itself" "$f" "(deletes then loads)" "$f"
+
+size() { du -cb "$@" | tail -1 | cut -f1; }
+snap=$(size "$STORE"/bench/*.zst)
+tsv=$(size "$WORK"/*.tsv)
+zst=$(size "$WORK"/*.tsv.zst)
+dump=$(size "$WORK/dump.pgc")
+printf '  sizes: snapshot %d MiB, TSV %d MiB, TSV + zstd -3 %d MiB, pg_dump -Fc %d MiB (snapshot / pg_dump = %s)\n' \
+    $((snap / 1048576)) $((tsv / 1048576)) $((zst / 1048576)) $((dump / 1048576)) \
+    "$(awk -v s="$snap" -v d="$dump" 'BEGIN { printf "%.2f", s / d }')"

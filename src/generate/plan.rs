@@ -708,6 +708,15 @@ impl TableBuilder<'_> {
                     .await?
                     .unwrap_or(0);
                 Source::Serial { base }
+            } else if single_pk.as_ref() == Some(&column.name)
+                && matches!(column.column_type, ColumnType::Text { max_length, .. } if max_length.is_none_or(|n| n >= 36))
+            {
+                // A text primary key (SQLite's usual spelling of a UUID key): seeded UUIDs.
+                Source::Generated {
+                    generator: Generator::Uuid,
+                    null: 0.0,
+                    unique: Unique::No,
+                }
             } else {
                 let generator = match infer(self.table, column) {
                     Generator::Default if !column.nullable && column.default.is_none() => {

@@ -23,6 +23,7 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use crate::schema::ColumnType;
 use crate::value::Value;
+use crate::value::iso;
 
 /// Cuts a stream of chunks into lines; a line may span chunks.
 #[derive(Debug, Default)]
@@ -181,22 +182,28 @@ pub(super) fn typed(text: &str, ty: &ColumnType) -> Result<Value, String> {
             .map(Value::Json)
             .map_err(|e| format!("jsonb {text:?} cannot be read: {e}"))?,
         // `infinity`, `-infinity` and BC dates do not parse: they stay the server's text.
-        ColumnType::Date => {
-            NaiveDate::parse_from_str(text, "%Y-%m-%d").map_or_else(|_| plain(), Value::Date)
-        }
+        ColumnType::Date => iso::parse_date(text)
+            .or_else(|| NaiveDate::parse_from_str(text, "%Y-%m-%d").ok())
+            .map_or_else(plain, Value::Date),
         ColumnType::Time {
             with_time_zone: false,
-        } => NaiveTime::parse_from_str(text, "%H:%M:%S%.f").map_or_else(|_| plain(), Value::Time),
+        } => iso::parse_time(text)
+            .or_else(|| NaiveTime::parse_from_str(text, "%H:%M:%S%.f").ok())
+            .map_or_else(plain, Value::Time),
         ColumnType::Timestamp {
             with_time_zone: false,
-        } => NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f")
-            .map_or_else(|_| plain(), Value::Timestamp),
+        } => iso::parse_datetime(text, b' ')
+            .or_else(|| NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M:%S%.f").ok())
+            .map_or_else(plain, Value::Timestamp),
         // The session's TimeZone is UTC, so every point in time prints as `...+00`.
         ColumnType::Timestamp {
             with_time_zone: true,
         } => text
             .strip_suffix("+00")
-            .and_then(|naive| NaiveDateTime::parse_from_str(naive, "%Y-%m-%d %H:%M:%S%.f").ok())
+            .and_then(|naive| {
+                iso::parse_datetime(naive, b' ')
+                    .or_else(|| NaiveDateTime::parse_from_str(naive, "%Y-%m-%d %H:%M:%S%.f").ok())
+            })
             .map_or_else(plain, |t| Value::TimestampTz(t.and_utc())),
         ColumnType::Array { element } => array(text, element)?,
         ColumnType::Time {

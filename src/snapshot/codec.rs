@@ -60,6 +60,7 @@ use serde_json::{Map, Number, Value as Json};
 use crate::db::Backend;
 use crate::schema::ColumnType;
 use crate::value::Value;
+use crate::value::iso;
 
 /// The tag of a JSON value taken literally.
 pub const TAG_JSON: &str = "$json";
@@ -121,20 +122,55 @@ pub fn to_json(value: &Value, ty: &ColumnType) -> Json {
             }
         }
         Value::Uuid(u) => Json::String(u.hyphenated().to_string()),
-        Value::Date(d) => Json::String(d.format("%Y-%m-%d").to_string()),
-        Value::Time(t) => Json::String(format!("{}{}", t.format("%H:%M:%S"), fraction(*t))),
-        Value::Timestamp(t) => Json::String(format!(
-            "{}{}",
-            t.format("%Y-%m-%dT%H:%M:%S"),
-            fraction(t.time())
-        )),
+        Value::Date(d) => {
+            let mut s = String::with_capacity(10);
+            iso::write_date(&mut s, *d);
+            Json::String(s)
+        }
+        Value::Time(t) => {
+            let mut s = String::with_capacity(15);
+            iso::write_time(&mut s, *t);
+            Json::String(s)
+        }
+        Value::Timestamp(t) => {
+            let mut s = String::with_capacity(26);
+            iso::write_date(&mut s, t.date());
+            s.push('T');
+            iso::write_time(&mut s, t.time());
+            Json::String(s)
+        }
         Value::TimestampTz(t) => {
-            let digits = if t.nanosecond().is_multiple_of(1_000) {
-                SecondsFormat::Micros
+            // RFC 3339 in UTC with `Z`, six fraction digits (nine when needed), as chrono's
+            // `to_rfc3339_opts` writes it — without interpreting a pattern per value.
+            let naive = t.naive_utc();
+            let nanos = naive.time().nanosecond() % 1_000_000_000;
+            if !(0..=9999).contains(&chrono::Datelike::year(&naive.date()))
+                || naive.time().nanosecond() >= 1_000_000_000
+            {
+                let digits = if nanos.is_multiple_of(1_000) {
+                    SecondsFormat::Micros
+                } else {
+                    SecondsFormat::Nanos
+                };
+                return Json::String(t.to_rfc3339_opts(digits, true));
+            }
+            use std::fmt::Write;
+            let mut s = String::with_capacity(27);
+            iso::write_date(&mut s, naive.date());
+            let time = naive.time();
+            let _ = write!(
+                s,
+                "T{:02}:{:02}:{:02}",
+                time.hour(),
+                time.minute(),
+                time.second()
+            );
+            let _ = if nanos.is_multiple_of(1_000) {
+                write!(s, ".{:06}Z", nanos / 1_000)
             } else {
-                SecondsFormat::Nanos
+                write!(s, ".{nanos:09}Z")
             };
-            Json::String(t.to_rfc3339_opts(digits, true))
+            Json::String(s)
         }
         Value::Json(j) => {
             if needs_json_tag(j, ty) {
@@ -203,20 +239,31 @@ fn from_string(s: &str, ty: &ColumnType, backend: Backend) -> Result<Value, Code
         _ if backend == Backend::Sqlite => text(),
         ColumnType::Integer { .. } | ColumnType::Decimal { .. } => Value::Decimal(s.to_string()),
         ColumnType::Uuid => uuid::Uuid::parse_str(s).map_or_else(|_| text(), Value::Uuid),
-        ColumnType::Date => {
-            NaiveDate::parse_from_str(s, "%Y-%m-%d").map_or_else(|_| text(), Value::Date)
-        }
+        ColumnType::Date => iso::parse_date(s)
+            .or_else(|| NaiveDate::parse_from_str(s, "%Y-%m-%d").ok())
+            .map_or_else(text, Value::Date),
         ColumnType::Time {
             with_time_zone: false,
-        } => NaiveTime::parse_from_str(s, "%H:%M:%S%.f").map_or_else(|_| text(), Value::Time),
+        } => iso::parse_time(s)
+            .or_else(|| NaiveTime::parse_from_str(s, "%H:%M:%S%.f").ok())
+            .map_or_else(text, Value::Time),
         ColumnType::Timestamp {
             with_time_zone: false,
-        } => NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f")
-            .map_or_else(|_| text(), Value::Timestamp),
+        } => iso::parse_datetime(s, b'T')
+            .or_else(|| NaiveDateTime::parse_from_str(s, "%Y-%m-%dT%H:%M:%S%.f").ok())
+            .map_or_else(text, Value::Timestamp),
         ColumnType::Timestamp {
             with_time_zone: true,
-        } => DateTime::parse_from_rfc3339(s)
-            .map_or_else(|_| text(), |t| Value::TimestampTz(t.with_timezone(&Utc))),
+        } => s
+            .strip_suffix('Z')
+            .and_then(|naive| iso::parse_datetime(naive, b'T'))
+            .map(|t| Value::TimestampTz(t.and_utc()))
+            .or_else(|| {
+                DateTime::parse_from_rfc3339(s)
+                    .ok()
+                    .map(|t| Value::TimestampTz(t.with_timezone(&Utc)))
+            })
+            .unwrap_or_else(text),
         // Text, enums, intervals, addresses, json's exact text, an array's literal, other.
         _ => text(),
     })
@@ -286,18 +333,6 @@ fn parse_float_spelling(s: &str) -> Option<f64> {
         "-Infinity" => Some(f64::NEG_INFINITY),
         "-0" => Some(-0.0),
         _ => None,
-    }
-}
-
-/// `.ffffff` when there are microseconds, `.fffffffff` when there are nanoseconds.
-fn fraction(t: NaiveTime) -> String {
-    let nanos = t.nanosecond() % 1_000_000_000;
-    if nanos == 0 {
-        String::new()
-    } else if nanos.is_multiple_of(1_000) {
-        format!(".{:06}", nanos / 1_000)
-    } else {
-        format!(".{nanos:09}")
     }
 }
 

@@ -92,6 +92,47 @@ pub enum CodecError {
     },
 }
 
+/// Appends the snapshot JSON of `value` to `out`: byte for byte what serializing
+/// [`to_json`] gives, without building a JSON value for the common cases (snapshot creation
+/// writes every cell through here).
+pub fn write_json(out: &mut Vec<u8>, value: &Value, ty: &ColumnType) {
+    let quoted = |out: &mut Vec<u8>, s: &str| {
+        out.push(b'"');
+        out.extend_from_slice(s.as_bytes());
+        out.push(b'"');
+    };
+    match value {
+        Value::Null => out.extend_from_slice(b"null"),
+        Value::Bool(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
+        Value::Int(i) => out.extend_from_slice(itoa::Buffer::new().format(*i).as_bytes()),
+        Value::Decimal(s) => {
+            serde_json::to_writer(&mut *out, s).expect("BUG: a string always serializes")
+        }
+        Value::Text(s)
+            if !(matches!(ty, ColumnType::Binary { .. })
+                || (is_float(ty) && parse_float_spelling(s).is_some())) =>
+        {
+            serde_json::to_writer(&mut *out, s).expect("BUG: a string always serializes")
+        }
+        Value::Uuid(u) => quoted(
+            out,
+            u.hyphenated()
+                .encode_lower(&mut uuid::Uuid::encode_buffer()),
+        ),
+        Value::Date(_) | Value::Time(_) | Value::Timestamp(_) | Value::TimestampTz(_) => {
+            match to_json(value, ty) {
+                // ISO forms hold no character JSON escapes.
+                Json::String(s) => quoted(out, &s),
+                other => {
+                    serde_json::to_writer(&mut *out, &other).expect("BUG: JSON always serializes")
+                }
+            }
+        }
+        _ => serde_json::to_writer(&mut *out, &to_json(value, ty))
+            .expect("BUG: JSON always serializes"),
+    }
+}
+
 /// The snapshot JSON of a value read from a column of type `ty`.
 pub fn to_json(value: &Value, ty: &ColumnType) -> Json {
     match value {
@@ -417,6 +458,81 @@ fn type_label(ty: &ColumnType) -> String {
         ColumnType::Enum { .. } => "enum".into(),
         ColumnType::Array { element } => format!("{} array", type_label(element)),
         ColumnType::Other { name } => name.clone(),
+    }
+}
+
+#[cfg(test)]
+mod write_json_tests {
+    use super::*;
+
+    #[test]
+    fn write_json_gives_the_bytes_of_to_json() {
+        let text = ColumnType::Text {
+            max_length: None,
+            fixed: false,
+        };
+        let cases: Vec<(Value, ColumnType)> = vec![
+            (Value::Null, text.clone()),
+            (Value::Bool(true), ColumnType::Boolean),
+            (
+                Value::Int(i64::MIN),
+                ColumnType::Integer {
+                    bytes: 8,
+                    unsigned: false,
+                },
+            ),
+            (
+                Value::Decimal("12345678901234567890.000000000000000000001".into()),
+                ColumnType::Decimal {
+                    precision: None,
+                    scale: None,
+                },
+            ),
+            (Value::Text("tab\there \\N \"q\" 🦀\n".into()), text.clone()),
+            (Value::Text("NaN".into()), ColumnType::Float { bytes: 8 }),
+            (
+                Value::Text("x".into()),
+                ColumnType::Binary { max_length: None },
+            ),
+            (
+                Value::Uuid(uuid::Uuid::from_u128(
+                    0xa0ee_bc99_9c0b_4ef8_bb6d_6bb9_bd38_0a11,
+                )),
+                ColumnType::Uuid,
+            ),
+            (
+                Value::Date(chrono::NaiveDate::from_ymd_opt(2024, 2, 29).unwrap()),
+                ColumnType::Date,
+            ),
+            (Value::Float(f64::NAN), ColumnType::Float { bytes: 8 }),
+            (Value::Float(-0.0), ColumnType::Float { bytes: 8 }),
+            (
+                Value::Bytes(vec![0, 255]),
+                ColumnType::Binary { max_length: None },
+            ),
+            (
+                Value::Json(serde_json::json!({"a": [1, null]})),
+                ColumnType::Jsonb,
+            ),
+            (
+                Value::Array(vec![Value::Int(1), Value::Null]),
+                ColumnType::Array {
+                    element: Box::new(ColumnType::Integer {
+                        bytes: 4,
+                        unsigned: false,
+                    }),
+                },
+            ),
+        ];
+        for (value, ty) in cases {
+            let mut fast = Vec::new();
+            write_json(&mut fast, &value, &ty);
+            assert_eq!(
+                String::from_utf8(fast).unwrap(),
+                serde_json::to_string(&to_json(&value, &ty)).unwrap(),
+                "{value:?}"
+            );
+        }
     }
 }
 

@@ -309,11 +309,15 @@ impl<W: Write> Write for Hashing<W> {
     }
 }
 
+/// Rows are gathered into chunks of this size before zstd sees them: fed line by line,
+/// zstd compresses through its slower ring-buffer path (`extDict`).
+const CHUNK: usize = 1 << 20;
+
 /// Writes one table file: JSON arrays, one per line, through zstd.
 pub struct TableWriter {
     path: PathBuf,
     encoder: zstd::Encoder<'static, Hashing<BufWriter<File>>>,
-    line: Vec<u8>,
+    chunk: Vec<u8>,
 }
 
 impl TableWriter {
@@ -329,22 +333,53 @@ impl TableWriter {
         Ok(TableWriter {
             path: path.to_path_buf(),
             encoder,
-            line: Vec::with_capacity(4096),
+            chunk: Vec::with_capacity(CHUNK + 64 * 1024),
         })
     }
 
-    /// Appends one row.
+    /// Appends one row of JSON values.
     pub fn write_row(&mut self, row: &[serde_json::Value]) -> Result<(), StoreError> {
-        self.line.clear();
-        serde_json::to_writer(&mut self.line, row).expect("BUG: JSON values always serialize");
-        self.line.push(b'\n');
+        serde_json::to_writer(&mut self.chunk, row).expect("BUG: JSON values always serialize");
+        self.end_row()
+    }
+
+    /// Appends one row of cell values, each encoded by [`super::codec::write_json`] for its
+    /// column's type.
+    pub fn write_values(
+        &mut self,
+        row: &[crate::value::Value],
+        types: &[crate::schema::ColumnType],
+    ) -> Result<(), StoreError> {
+        self.chunk.push(b'[');
+        for (i, (value, ty)) in row.iter().zip(types).enumerate() {
+            if i > 0 {
+                self.chunk.push(b',');
+            }
+            super::codec::write_json(&mut self.chunk, value, ty);
+        }
+        self.chunk.push(b']');
+        self.end_row()
+    }
+
+    fn end_row(&mut self) -> Result<(), StoreError> {
+        self.chunk.push(b'\n');
+        if self.chunk.len() >= CHUNK {
+            self.flush_chunk()?;
+        }
+        Ok(())
+    }
+
+    fn flush_chunk(&mut self) -> Result<(), StoreError> {
         self.encoder
-            .write_all(&self.line)
-            .map_err(io_error("cannot write", &self.path))
+            .write_all(&self.chunk)
+            .map_err(io_error("cannot write", &self.path))?;
+        self.chunk.clear();
+        Ok(())
     }
 
     /// Finishes the stream, syncs the file; returns its size and blake3 (hex).
-    pub fn finish(self) -> Result<(u64, String), StoreError> {
+    pub fn finish(mut self) -> Result<(u64, String), StoreError> {
+        self.flush_chunk()?;
         let path = self.path;
         let hashing = self
             .encoder

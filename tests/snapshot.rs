@@ -368,6 +368,60 @@ async fn list_show_and_delete_manage_the_store(backend: Backend) {
     );
 }
 
+/// The type zoo (tests/fixtures/types: every type the backend has, every nasty value) goes
+/// through create → damage → restore unchanged, unflagged rows untouched.
+async fn every_type_and_nasty_value_survives_a_snapshot_round_trip(backend: Backend) {
+    let Some(db) = TestDb::new(backend).await else {
+        return;
+    };
+    db.execute(
+        &std::fs::read_to_string(path(&format!("tests/fixtures/types/{}.sql", file(backend))))
+            .unwrap(),
+    )
+    .await;
+    let flag_true = if backend == Backend::Postgres {
+        "true"
+    } else {
+        "1"
+    };
+    let flag_false = if backend == Backend::Postgres {
+        "false"
+    } else {
+        "0"
+    };
+    db.execute(&format!("UPDATE zoo_types SET is_test_data = {flag_true}"))
+        .await;
+    db.execute(&format!(
+        "UPDATE zoo_types SET is_test_data = {flag_false} WHERE id = 1"
+    ))
+    .await;
+    let before = db.table_checksum("zoo_types").await;
+    assert!(before.0 >= 3, "the fixture has rows: {before:?}");
+    let store = tempfile::tempdir().unwrap();
+    ok(fixtura(&db, store.path(), &["snapshot", "create", "types"]));
+    // Damage: delete a flagged row, change another, add a flagged one.
+    db.execute("DELETE FROM zoo_types WHERE id = 2").await;
+    db.execute(&format!(
+        "UPDATE zoo_types SET is_test_data = {flag_true} WHERE id = 3"
+    ))
+    .await;
+    db.execute(&format!(
+        "INSERT INTO zoo_types (id, is_test_data) VALUES (424242, {flag_true})"
+    ))
+    .await;
+    assert_ne!(db.table_checksum("zoo_types").await, before);
+    ok(fixtura(
+        &db,
+        store.path(),
+        &["snapshot", "restore", "types"],
+    ));
+    assert_eq!(
+        db.table_checksum("zoo_types").await,
+        before,
+        "every value back exactly, row 1 untouched"
+    );
+}
+
 macro_rules! per_backend {
     ($($test:ident),* $(,)?) => {
         mod postgres { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Postgres).await } )* }
@@ -383,6 +437,7 @@ per_backend!(
     damaged_snapshots_are_rejected_before_anything_is_written,
     cleaning_never_deletes_unflagged_rows,
     list_show_and_delete_manage_the_store,
+    every_type_and_nasty_value_survives_a_snapshot_round_trip,
 );
 
 /// Cleaning refuses a database whose name does not look like a test database.

@@ -92,26 +92,25 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
 
 /// The summary table: table, rows, seconds, rows/s.
 fn render(summary: &Summary) -> String {
-    let mut rows = vec![
-        ["TABLE", "ROWS", "SECONDS", "ROWS/S"]
-            .map(String::from)
-            .to_vec(),
-    ];
-    for t in &summary.tables {
-        rows.push(vec![
-            t.table.clone(),
-            t.rows.to_string(),
-            format!("{:.3}", t.seconds),
-            format!("{:.0}", t.rows_per_second),
-        ]);
-    }
-    rows.push(vec![
+    let mut rows: Vec<[String; 4]> = summary
+        .tables
+        .iter()
+        .map(|t| {
+            [
+                t.table.clone(),
+                t.rows.to_string(),
+                format!("{:.3}", t.seconds),
+                format!("{:.0}", t.rows_per_second),
+            ]
+        })
+        .collect();
+    rows.push([
         "total".into(),
         summary.rows.to_string(),
         format!("{:.3}", summary.seconds),
         format!("{:.0}", summary.rows_per_second),
     ]);
-    let mut out = fixtura::inspect::text::aligned(&rows, &[false, true, true, true], "");
+    let mut out = super::summary_table(["TABLE", "ROWS", "SECONDS", "ROWS/S"], rows);
     out.push_str(&format!(
         "seed {}; foreign keys checked by {} ({:.3} s for keys, sequences and commit)\n",
         summary.seed, summary.fk_checks, summary.finishing_seconds

@@ -150,3 +150,10 @@ fn one_line(err: &anyhow::Error) -> String {
     }
     line.replace('\n', " ")
 }
+
+/// A command's summary: a header, a row per table, the total last; numbers right-aligned.
+pub fn summary_table(header: [&str; 4], rows: Vec<[String; 4]>) -> String {
+    let mut all = vec![header.map(String::from).to_vec()];
+    all.extend(rows.into_iter().map(|r| r.to_vec()));
+    fixtura::inspect::text::aligned(&all, &[false, true, true, true], "")
+}

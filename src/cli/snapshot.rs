@@ -155,26 +155,25 @@ async fn create(global: &GlobalArgs, store: &Store, args: &CreateArgs) -> anyhow
     if args.json {
         return super::print(&(serde_json::to_string_pretty(&summary)? + "\n"));
     }
-    let mut rows = vec![
-        ["TABLE", "ROWS", "BYTES", "SECONDS"]
-            .map(String::from)
-            .to_vec(),
-    ];
-    for t in &summary.tables {
-        rows.push(vec![
-            t.table.clone(),
-            t.rows.to_string(),
-            t.bytes.to_string(),
-            format!("{:.3}", t.seconds),
-        ]);
-    }
-    rows.push(vec![
+    let mut rows: Vec<[String; 4]> = summary
+        .tables
+        .iter()
+        .map(|t| {
+            [
+                t.table.clone(),
+                t.rows.to_string(),
+                t.bytes.to_string(),
+                format!("{:.3}", t.seconds),
+            ]
+        })
+        .collect();
+    rows.push([
         "total".into(),
         summary.rows.to_string(),
         summary.bytes.to_string(),
         format!("{:.3}", summary.seconds),
     ]);
-    let mut out = aligned(&rows, &[false, true, true, true], "");
+    let mut out = super::summary_table(["TABLE", "ROWS", "BYTES", "SECONDS"], rows);
     out.push_str(&format!(
         "snapshot \"{}\" written to {}\n",
         summary.name, summary.path
@@ -210,26 +209,25 @@ async fn restore(global: &GlobalArgs, store: &Store, args: &RestoreArgs) -> anyh
     if args.json {
         return super::print(&(serde_json::to_string_pretty(&summary)? + "\n"));
     }
-    let mut rows = vec![
-        ["TABLE", "ROWS", "KEPT", "SECONDS"]
-            .map(String::from)
-            .to_vec(),
-    ];
-    for t in &summary.tables {
-        rows.push(vec![
-            t.table.clone(),
-            t.rows.to_string(),
-            t.skipped.to_string(),
-            format!("{:.3}", t.seconds),
-        ]);
-    }
-    rows.push(vec![
+    let mut rows: Vec<[String; 4]> = summary
+        .tables
+        .iter()
+        .map(|t| {
+            [
+                t.table.clone(),
+                t.rows.to_string(),
+                t.skipped.to_string(),
+                format!("{:.3}", t.seconds),
+            ]
+        })
+        .collect();
+    rows.push([
         "total".into(),
         summary.rows.to_string(),
         String::new(),
         format!("{:.3}", summary.seconds),
     ]);
-    let mut out = aligned(&rows, &[false, true, true, true], "");
+    let mut out = super::summary_table(["TABLE", "ROWS", "KEPT", "SECONDS"], rows);
     for note in &summary.drift {
         out.push_str(&format!("schema drift handled: {note}\n"));
     }

@@ -23,6 +23,22 @@ demo: build
 	$(FIXTURA) --db sqlite://$(DEMO_DB) --store $(DEMO_STORE) snapshot restore welfare | tee target/demo-restore.txt
 	@awk '/^total/ { t[FILENAME] = $$3; n = $$2 } END { printf "\n%s rows: generated in %s s, restored from the snapshot in %s s (the ORM took 537 s)\n", n, t["target/demo-generate.txt"], t["target/demo-restore.txt"] }' target/demo-generate.txt target/demo-restore.txt
 
+## test: every test, against the real PostgreSQL and MariaDB servers (see README)
+test:
+	$(CARGO) test --locked --doc
+	$(CARGO) nextest run --locked --no-fail-fast
+
+fmt:
+	$(CARGO) fmt
+
+fmt-check:
+	$(CARGO) fmt --check
+
+clippy:
+	$(CARGO) clippy --locked --all-targets -- -D warnings
+
+ci: fmt-check clippy test
+
 ## bench: figures, never assertions (see BENCHMARKS.md)
 bench: build
 	benches/run.sh

@@ -422,6 +422,38 @@ async fn every_type_and_nasty_value_survives_a_snapshot_round_trip(backend: Back
     );
 }
 
+/// A table without the flag column (so never cleaned) pointing at a flagged row blocks
+/// cleaning too: deleting the row would orphan it.
+async fn rows_outside_the_snapshot_block_cleaning_too(backend: Backend) {
+    let Some(db) = zoo(backend, true).await else {
+        return;
+    };
+    let store = tempfile::tempdir().unwrap();
+    ok(fixtura(&db, store.path(), &["snapshot", "create", "s"]));
+    let id = if backend == Backend::Sqlite {
+        "INTEGER PRIMARY KEY"
+    } else {
+        "integer PRIMARY KEY"
+    };
+    let employee = if backend == Backend::Sqlite {
+        "INTEGER"
+    } else {
+        "bigint"
+    };
+    db.execute(&format!(
+        "CREATE TABLE notes (id {id}, employee_id {employee} NOT NULL REFERENCES employees (id))"
+    ))
+    .await;
+    db.execute("INSERT INTO notes (id, employee_id) VALUES (1, 7)")
+        .await;
+    let before = state(&db).await;
+    refused(
+        fixtura(&db, store.path(), &["snapshot", "restore", "s"]),
+        &["unflagged rows reference them", "notes"],
+    );
+    assert_eq!(state(&db).await, before);
+}
+
 macro_rules! per_backend {
     ($($test:ident),* $(,)?) => {
         mod postgres { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Postgres).await } )* }
@@ -438,6 +470,7 @@ per_backend!(
     cleaning_never_deletes_unflagged_rows,
     list_show_and_delete_manage_the_store,
     every_type_and_nasty_value_survives_a_snapshot_round_trip,
+    rows_outside_the_snapshot_block_cleaning_too,
 );
 
 /// Cleaning refuses a database whose name does not look like a test database.

@@ -756,13 +756,42 @@ impl TableBuilder<'_> {
             )
         });
         // `unique = true` in the spec is a one-column unique key.
-        for c in &self.table_spec.columns {
-            if c.unique
-                && let Some(col) = self.columns.iter_mut().find(|p| p.name == c.name)
-                && let Source::Generated { unique, .. } = &mut col.source
-            {
-                *unique = Unique::Weave;
-            }
+        // Text gets the row number woven in, an `int` range is walked in a permutation;
+        // other generators cannot promise distinct values.
+        let rows = self.rows;
+        for c in self.table_spec.columns.iter().filter(|c| c.unique) {
+            let Some(col) = self.columns.iter_mut().find(|p| p.name == c.name) else {
+                continue;
+            };
+            let text = matches!(col.column_type, ColumnType::Text { .. });
+            let Source::Generated {
+                generator, unique, ..
+            } = &mut col.source
+            else {
+                continue;
+            };
+            *unique = match generator {
+                Generator::Uuid | Generator::Sequence { .. } => Unique::No,
+                Generator::Int { min, max } => {
+                    let size = max.abs_diff(*min).saturating_add(1);
+                    if rows > size {
+                        return Err(self.spec.error(
+                            c.line,
+                            format!("{}.columns.{}", self.key, c.name),
+                            format!("`unique` asks for {rows} distinct values, but the range holds only {size}"),
+                        ).into());
+                    }
+                    Unique::Permute { min: *min, size }
+                }
+                _ if text => Unique::Weave,
+                _ => {
+                    return Err(self.spec.error(
+                        c.line,
+                        format!("{}.columns.{}", self.key, c.name),
+                        "`unique = true` works with text, an `int` range, `uuid` or `sequence`; this generator cannot promise distinct values",
+                    ).into());
+                }
+            };
         }
         Ok(())
     }
@@ -868,7 +897,11 @@ impl TableBuilder<'_> {
                     continue;
                 }
             } else if !picks.is_empty() && others.is_empty() {
-                let total: u64 = picks.iter().map(|&p| self.picks[p].parent.len()).product();
+                // Saturating: past u64 there are always enough combinations.
+                let total: u64 = picks
+                    .iter()
+                    .map(|&p| self.picks[p].parent.len())
+                    .fold(1u64, |a, n| a.saturating_mul(n));
                 if self.rows > total {
                     return Err(self.error(
                         self.key,
@@ -885,7 +918,7 @@ impl TableBuilder<'_> {
                     let mut radix = 1;
                     for &p in &picks {
                         self.picks[p].mode = PickMode::Joint { radix, total };
-                        radix *= self.picks[p].parent.len();
+                        radix = radix.saturating_mul(self.picks[p].parent.len());
                     }
                     // The joint permutation is seeded by its first pick.
                     let first_seed = self.picks[picks[0]].seed;

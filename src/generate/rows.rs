@@ -272,14 +272,16 @@ fn zipf(rng: &mut ChaCha8Rng, n: u64, s: f64) -> u64 {
     (x.floor() as u64).saturating_sub(1).min(n - 1)
 }
 
-/// Makes text unique by weaving in the row number: `name@example.com` becomes
-/// `name17@example.com`, `Acme Corp` becomes `Acme Corp 17`, within `max` characters.
+/// Makes text unique by weaving in the row number after a separator that is not a digit,
+/// so the number can always be read back from the end and no two rows collide:
+/// `name@example.com` becomes `name.17@example.com`, `Acme Corp` becomes `Acme Corp 17`,
+/// `A1` becomes `A1-17` — all within `max` characters.
 pub fn weave(text: &str, row: u64, max: Option<usize>) -> String {
     let suffix = (row + 1).to_string();
     let (head, tail, sep) = match text.split_once('@') {
-        Some((local, domain)) => (local, format!("@{domain}"), ""),
+        Some((local, domain)) => (local, format!("@{domain}"), "."),
         None if text.contains(' ') => (text, String::new(), " "),
-        None => (text, String::new(), ""),
+        None => (text, String::new(), "-"),
     };
     let room = max.map(|m| m.saturating_sub(suffix.len() + sep.len() + tail.chars().count()));
     let head = match room {
@@ -365,9 +367,11 @@ mod tests {
 
     #[test]
     fn weave_keeps_emails_valid_and_within_length() {
-        assert_eq!(weave("ada@example.com", 16, None), "ada17@example.com");
+        assert_eq!(weave("ada@example.com", 16, None), "ada.17@example.com");
         assert_eq!(weave("Acme Corp", 0, None), "Acme Corp 1");
-        assert_eq!(weave("abcdefghij", 999, Some(8)), "abcd1000");
+        assert_eq!(weave("abcdefghij", 999, Some(8)), "abc-1000");
+        // Digits before the number cannot make two rows collide.
+        assert_ne!(weave("A1", 0, None), weave("A", 10, None));
     }
 
     #[test]

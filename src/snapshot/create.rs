@@ -378,11 +378,23 @@ async fn closure(
                     ),
                 };
                 added += read.execute(&insert).await?;
-                read.execute("DROP TABLE fixtura_scratch").await?;
+                // DROP TEMPORARY: a plain DROP TABLE commits implicitly on MySQL, which would
+                // end the consistent read.
+                let drop = if backend == Backend::MySql {
+                    "DROP TEMPORARY TABLE fixtura_scratch"
+                } else {
+                    "DROP TABLE fixtura_scratch"
+                };
+                read.execute(drop).await?;
             }
         }
-        if added == 0 || passes > 10_000 {
+        if added == 0 {
             break;
+        }
+        if passes > 100_000 {
+            return Err(SnapshotError::Selection(
+                "following foreign keys did not settle after 100,000 passes".into(),
+            ));
         }
     }
     // Every table with selected rows.

@@ -107,15 +107,18 @@ pub async fn restore(
     let order = DependencyGraph::new(&schema).plan(Capabilities {
         session_switch: checks == FkChecks::Fixtura,
     });
+    // Each manifest table maps to the one live table its display name resolves to (the same
+    // rule `check_drift` used), so a snapshot of MySQL database `a` restores into `b`.
+    let entry_of = |name: &QualifiedName| {
+        let display = schema.display_name(name);
+        manifest.tables.iter().find(|t| {
+            t.display_name == display && schema.resolve(&display).is_some_and(|r| &r.name == name)
+        })
+    };
     let names: Vec<QualifiedName> = order
         .insert_order
         .iter()
-        .filter(|n| {
-            manifest
-                .table(&target_name(&manifest, &schema, n))
-                .is_some()
-                || manifest.table(n).is_some()
-        })
+        .filter(|n| entry_of(n).is_some())
         .cloned()
         .collect();
     for cycle in &order.cycles {
@@ -199,10 +202,7 @@ pub async fn restore(
     let mut summaries = Vec::new();
     let mut deferred: Vec<(&Table, &TableEntry, Vec<String>)> = Vec::new();
     for table in &tables {
-        let entry = manifest
-            .table(&target_name(&manifest, &schema, &table.name))
-            .or_else(|| manifest.table(&table.name))
-            .expect("BUG: tables come from the manifest");
+        let entry = entry_of(&table.name).expect("BUG: tables come from the manifest");
         let display = schema.display_name(&table.name);
         let table_started = Instant::now();
         observer.table_started(&display, entry.rows);
@@ -225,29 +225,28 @@ pub async fn restore(
             deferred.push((table, entry, nulls.clone()));
         }
         let columns: Vec<String> = entry.columns.iter().map(|c| c.name.clone()).collect();
-        let mut receiver = spawn_reader(store, &manifest, entry, db.backend(), nulls, None);
+        let (mut rows_in, reader) =
+            spawn_reader(store, &manifest, entry, db.backend(), nulls, None);
         let observer_ref = Arc::clone(&observer);
         let name = display.clone();
         let mut on_rows = move |n: u64| observer_ref.rows_written(&name, n);
-        let (rows, skipped) = if manifest.selection.with_parents {
-            let counts = load
-                .write_missing(table, &columns, &mut receiver.0, &mut on_rows)
-                .await;
-            let reader = receiver.1.await;
-            let counts = counts?;
-            reader
-                .map_err(|e| SnapshotError::Selection(format!("reader thread failed: {e}")))??;
-            (counts.inserted, counts.skipped)
+        let written = if manifest.selection.with_parents {
+            load.write_missing(table, &columns, &mut rows_in, &mut on_rows)
+                .await
+                .map(|c| (c.inserted, c.skipped))
         } else {
-            let rows = load
-                .write(table, &columns, &mut receiver.0, &mut on_rows)
-                .await;
-            let reader = receiver.1.await;
-            let rows = rows?;
-            reader
-                .map_err(|e| SnapshotError::Selection(format!("reader thread failed: {e}")))??;
-            (rows, 0)
+            load.write(table, &columns, &mut rows_in, &mut on_rows)
+                .await
+                .map(|n| (n, 0))
         };
+        // Close the channel before waiting for the reader: after a failed write nothing
+        // drains it, and the reader would wait forever to send its next batch.
+        drop(rows_in);
+        let read = reader
+            .await
+            .map_err(|e| SnapshotError::Selection(format!("reader thread failed: {e}")))?;
+        let (rows, skipped) = written?;
+        read?;
         let seconds = table_started.elapsed().as_secs_f64();
         observer.table_finished(&display, rows, seconds);
         summaries.push(TableSummary {
@@ -290,7 +289,19 @@ pub async fn restore(
 
     if checks == FkChecks::Fixtura {
         observer.step("checking foreign keys");
-        load.check_foreign_keys(&schema, &names).await?;
+        // The restored tables' keys, and the keys of every table pointing into them: with
+        // checks off, cleaning or truncating must not have orphaned a row anywhere.
+        let mut checked = names.clone();
+        for t in &schema.tables {
+            if !checked.contains(&t.name)
+                && t.foreign_keys
+                    .iter()
+                    .any(|fk| names.contains(&fk.referenced_table))
+            {
+                checked.push(t.name.clone());
+            }
+        }
+        load.check_foreign_keys(&schema, &checked).await?;
     }
     observer.step("moving sequences past the restored keys");
     load.reset_sequences(&tables).await?;
@@ -309,17 +320,6 @@ pub async fn restore(
         },
         seconds: started.elapsed().as_secs_f64(),
     })
-}
-
-/// The manifest's name for a table of the target schema: the same as written to a person
-/// (so a snapshot of MySQL database `a` restores into database `b`).
-fn target_name(manifest: &Manifest, schema: &Schema, name: &QualifiedName) -> QualifiedName {
-    let display = schema.display_name(name);
-    manifest
-        .tables
-        .iter()
-        .find(|t| t.display_name == display)
-        .map_or_else(|| name.clone(), |t| t.name.clone())
 }
 
 type Reader = (

@@ -72,19 +72,27 @@ pub(super) fn violations(dialect: &Dialect, child: &Table, fk: &ForeignKey) -> P
 
 /// The rows of `child` whose `flag` is not set that reference, through `fk`, a parent row
 /// whose `flag` is set; sampled by `key`.
+/// With `child_flagged` false every referencing row counts: its rows are not cleaned (the
+/// table has no flag column, or is not part of the snapshot), so none may point at a
+/// flagged row that will be.
 pub(super) fn referencing_flagged(
     dialect: &Dialect,
     child: &Table,
     fk: &ForeignKey,
     key: &[String],
     flag: &str,
+    child_flagged: bool,
 ) -> Probe {
     let backend = dialect.backend;
     let flag = backend.quote_ident(flag);
     let from = format!(
         "FROM {} c WHERE {} AND EXISTS (SELECT 1 FROM {} p WHERE {} AND {})",
         backend.quote_table(&child.name),
-        (dialect.flag_is_unset)(&format!("c.{flag}")),
+        if child_flagged {
+            (dialect.flag_is_unset)(&format!("c.{flag}"))
+        } else {
+            "1 = 1".to_string()
+        },
         backend.quote_table(&fk.referenced_table),
         (dialect.flag_is_set)(&format!("p.{flag}")),
         parent_matches(dialect, fk)
@@ -201,6 +209,7 @@ mod tests {
             &fk,
             &["id".into()],
             "is_test_data",
+            true,
         );
         let from = "FROM \"public\".\"offices\" c WHERE c.\"is_test_data\" IS NOT TRUE AND EXISTS \
              (SELECT 1 FROM \"public\".\"staffs\" p WHERE p.\"is_test_data\" IS TRUE \

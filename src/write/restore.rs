@@ -122,10 +122,11 @@ impl Load {
         Ok(())
     }
 
-    /// The unflagged rows that reference flagged rows, per foreign key among `tables`: for
-    /// each foreign key from a table of `tables` to another (or itself) where both have the
-    /// column `flag`, the rows whose flag is not true (false or NULL) that match a parent
-    /// row whose flag is true. Returns one [`Blocker`] per foreign key that has such rows,
+    /// The rows that reference flagged rows of `tables` and would be orphaned by deleting
+    /// them: for each foreign key of any table of the schema to a table of `tables` with the
+    /// column `flag`, the referencing rows that stay — those whose flag is not true (false
+    /// or NULL) in a cleaned table, every row in a table that is not cleaned (outside
+    /// `tables`, or without the flag column) — that match a parent row whose flag is true. Returns one [`Blocker`] per foreign key that has such rows,
     /// naming one of them by the child's primary key (else its first unique key, else the
     /// foreign key's columns). Deleting the flagged rows would orphan these, so a restore
     /// that cleans flagged rows refuses while any exist.
@@ -138,12 +139,16 @@ impl Load {
         self.ensure_usable()?;
         let mut blockers = Vec::new();
         for name in tables {
-            let child = schema.table(name).ok_or_else(|| WriteError::UnknownTable {
-                table: name.clone(),
-            })?;
-            if child.column(flag).is_none() {
-                continue;
+            if schema.table(name).is_none() {
+                return Err(WriteError::UnknownTable {
+                    table: name.clone(),
+                }
+                .into());
             }
+        }
+        // Every table of the schema may hold a row pointing at a flagged row about to go.
+        for child in &schema.tables {
+            let child_flagged = tables.contains(&child.name) && child.column(flag).is_some();
             for fk in &child.foreign_keys {
                 let flagged_parent = tables.contains(&fk.referenced_table)
                     && schema
@@ -159,7 +164,14 @@ impl Load {
                     "looking for unflagged rows of {} that reference flagged rows through \"{}\"",
                     child.name, fk.name
                 );
-                let probe = fk_check::referencing_flagged(self.dialect(), child, fk, &key, flag);
+                let probe = fk_check::referencing_flagged(
+                    self.dialect(),
+                    child,
+                    fk,
+                    &key,
+                    flag,
+                    child_flagged,
+                );
                 let result = self.probe(probe, &what).await;
                 if let Some((count, sample)) = self.track(result)? {
                     blockers.push(Blocker {

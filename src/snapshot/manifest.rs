@@ -120,7 +120,15 @@ pub fn file_name(name: &QualifiedName) -> String {
             })
             .collect()
     };
-    format!("{}.{}.jsonl.zst", clean(&name.schema), clean(&name.name))
+    let (schema, table) = (clean(&name.schema), clean(&name.name));
+    if schema == name.schema && table == name.name {
+        format!("{schema}.{table}.jsonl.zst")
+    } else {
+        // Replaced characters could make two names meet (`order items`, `order_items`):
+        // a short hash of the exact name keeps them apart.
+        let hash = blake3::hash(format!("{}\u{0}{}", name.schema, name.name).as_bytes()).to_hex();
+        format!("{schema}.{table}-{}.jsonl.zst", &hash[..8])
+    }
 }
 
 /// A fingerprint of the schema of `tables`: blake3 over the canonical JSON of each table's
@@ -181,9 +189,14 @@ mod tests {
             file_name(&QualifiedName::new("public", "order")),
             "public.order.jsonl.zst"
         );
-        assert_eq!(
-            file_name(&QualifiedName::new("crm", "First/Name ü")),
-            "crm.First_Name_ü.jsonl.zst"
+        let odd = file_name(&QualifiedName::new("crm", "First/Name ü"));
+        assert!(
+            odd.starts_with("crm.First_Name_ü-") && odd.ends_with(".jsonl.zst"),
+            "{odd}"
+        );
+        assert_ne!(
+            file_name(&QualifiedName::new("public", "order items")),
+            file_name(&QualifiedName::new("public", "order_items"))
         );
     }
 

@@ -143,7 +143,7 @@ impl Session {
     }
 
     /// `setval` on the sequence behind every identity and serial column, to the column's
-    /// largest value (or back to the start when the table is empty).
+    /// largest value — never backwards.
     pub(super) async fn reset_sequences(&mut self, tables: &[&Table]) -> Result<()> {
         for table in tables {
             for column in &table.columns {
@@ -155,9 +155,14 @@ impl Session {
                 }
                 // pg_get_serial_sequence parses its first argument as SQL (so it gets the
                 // quoted name) and takes the column name literally (manual, "System
-                // Information Functions"). Ascending sequences only; never below MINVALUE.
+                // Information Functions"). Ascending sequences only; never below MINVALUE, and
+                // never below where the sequence already is: setval is not transactional, so
+                // lowering it in a transaction that then fails would leave it behind keys that
+                // are still there.
                 let sql = format!(
-                    "SELECT setval(s.seq, GREATEST(x.m, ps.seqmin), x.m IS NOT NULL AND x.m >= ps.seqmin) \
+                    "SELECT setval(s.seq, GREATEST(COALESCE(x.m, ps.seqmin), ps.seqmin, \
+                     COALESCE(pg_sequence_last_value(s.seq), ps.seqmin)), \
+                     (x.m IS NOT NULL AND x.m >= ps.seqmin) OR pg_sequence_last_value(s.seq) IS NOT NULL) \
                      FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq) AS s \
                      JOIN pg_catalog.pg_sequence ps ON ps.seqrelid = s.seq \
                      CROSS JOIN (SELECT max({})::int8 AS m FROM {}) AS x \

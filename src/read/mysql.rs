@@ -16,8 +16,7 @@
 use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 use futures_util::TryStreamExt as _;
 use sqlx::mysql::{MySqlConnection, MySqlPool, MySqlRow};
-use sqlx::pool::PoolConnection;
-use sqlx::{AssertSqlSafe, Connection as _, MySql, Row as _, TypeInfo as _, ValueRef as _};
+use sqlx::{AssertSqlSafe, MySql, Row as _, TypeInfo as _, ValueRef as _};
 use tokio::sync::mpsc::Sender;
 
 use super::{Batches, Select, not_an_integer};
@@ -25,6 +24,7 @@ use crate::db::Backend;
 use crate::error::{Error, Result};
 use crate::schema::{Column, ColumnType};
 use crate::value::{Row, Value};
+use crate::write::session::Conn;
 
 const MYSQL: Backend = Backend::MySql;
 
@@ -100,27 +100,16 @@ impl Reading {
 
 /// A connection in a read transaction.
 pub(super) struct Session {
-    /// `None` only once finished.
-    conn: Option<PoolConnection<MySql>>,
-}
-
-impl Drop for Session {
-    /// Not finished: the connection leaves the pool and closes; the server rolls back and
-    /// drops the session's temporary tables.
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            drop(conn.detach());
-        }
-    }
+    /// Dropped unfinished, the connection leaves the pool and closes: the server rolls back
+    /// (and, on MySQL, drops the session's temporary tables).
+    conn: Conn<MySql>,
 }
 
 impl Session {
     pub(super) async fn begin(pool: &MySqlPool) -> Result<Session> {
-        let conn = pool
-            .acquire()
-            .await
-            .map_err(|e| Error::query("taking a connection for the read", e))?;
-        let mut session = Session { conn: Some(conn) };
+        let mut session = Session {
+            conn: Conn::acquire(pool).await?,
+        };
         session
             .run(
                 "SET time_zone = '+00:00'",
@@ -143,17 +132,13 @@ impl Session {
     }
 
     fn conn(&mut self) -> &mut MySqlConnection {
-        self.conn
-            .as_deref_mut()
-            .expect("BUG: a session is used only until it finishes")
+        self.conn.get()
     }
 
     async fn run(&mut self, sql: &str, what: &str) -> Result<u64> {
-        sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
-            .execute(self.conn())
+        self.conn
+            .execute(AssertSqlSafe(sql.to_string()), what)
             .await
-            .map(|done| done.rows_affected())
-            .map_err(|e| Error::query(what, e))
     }
 
     pub(super) async fn rows(
@@ -224,13 +209,8 @@ impl Session {
 
     pub(super) async fn finish(mut self) -> Result<()> {
         self.run("ROLLBACK", "ending the read transaction").await?;
-        if let Some(conn) = self.conn.take() {
-            conn.detach()
-                .close()
-                .await
-                .map_err(|e| Error::query("closing the read's connection", e))?;
-        }
-        Ok(())
+        // Temporary tables outlive a ROLLBACK on MySQL: close rather than pool it.
+        self.conn.close().await
     }
 }
 

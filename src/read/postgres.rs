@@ -8,7 +8,6 @@
 //! `TimeZone`, `IntervalStyle`, `extra_float_digits`, `bytea_output`).
 
 use futures_util::TryStreamExt as _;
-use sqlx::pool::PoolConnection;
 use sqlx::postgres::{PgConnection, PgPool};
 use sqlx::{AssertSqlSafe, Postgres, Row as _};
 use tokio::sync::mpsc::Sender;
@@ -19,6 +18,7 @@ use crate::db::Backend;
 use crate::error::{Error, Result};
 use crate::schema::ColumnType;
 use crate::value::Row;
+use crate::write::session::Conn;
 
 const PG: Backend = Backend::Postgres;
 
@@ -31,27 +31,16 @@ const SETTINGS: &str = "SET LOCAL DateStyle = 'ISO, YMD'; \
 
 /// A connection in a read transaction.
 pub(super) struct Session {
-    /// `None` only once finished.
-    conn: Option<PoolConnection<Postgres>>,
-}
-
-impl Drop for Session {
-    /// Not finished: the connection may be in the middle of a COPY or a transaction, so it
-    /// leaves the pool and closes; the server rolls back.
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            drop(conn.detach());
-        }
-    }
+    /// Dropped unfinished, the connection leaves the pool and closes: the server rolls back
+    /// (and, on MySQL, drops the session's temporary tables).
+    conn: Conn<Postgres>,
 }
 
 impl Session {
     pub(super) async fn begin(pool: &PgPool) -> Result<Session> {
-        let conn = pool
-            .acquire()
-            .await
-            .map_err(|e| Error::query("taking a connection for the read", e))?;
-        let mut session = Session { conn: Some(conn) };
+        let mut session = Session {
+            conn: Conn::acquire(pool).await?,
+        };
         session
             .run(
                 "BEGIN ISOLATION LEVEL REPEATABLE READ",
@@ -65,17 +54,13 @@ impl Session {
     }
 
     fn conn(&mut self) -> &mut PgConnection {
-        self.conn
-            .as_deref_mut()
-            .expect("BUG: a session is used only until it finishes")
+        self.conn.get()
     }
 
     async fn run(&mut self, sql: &str, what: &str) -> Result<u64> {
-        sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
-            .execute(self.conn())
+        self.conn
+            .execute(AssertSqlSafe(sql.to_string()), what)
             .await
-            .map(|done| done.rows_affected())
-            .map_err(|e| Error::query(what, e))
     }
 
     pub(super) async fn rows(
@@ -144,7 +129,7 @@ impl Session {
     pub(super) async fn finish(mut self) -> Result<()> {
         self.run("ROLLBACK", "ending the read transaction").await?;
         // Rolled back, settings gone with it: the connection may go back to the pool.
-        drop(self.conn.take());
+        self.conn.release();
         Ok(())
     }
 }

@@ -8,7 +8,6 @@
 //! other integers. Dates, decimals and JSON stay exactly the text they were stored as.
 
 use futures_util::TryStreamExt as _;
-use sqlx::pool::PoolConnection;
 use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::{AssertSqlSafe, Row as _, Sqlite, TypeInfo as _, ValueRef as _};
 use tokio::sync::mpsc::Sender;
@@ -18,32 +17,22 @@ use crate::db::Backend;
 use crate::error::{Error, Result};
 use crate::schema::ColumnType;
 use crate::value::{Row, Value};
+use crate::write::session::Conn;
 
 const SQLITE: Backend = Backend::Sqlite;
 
 /// A connection in a read transaction.
 pub(super) struct Session {
-    /// `None` only once finished.
-    conn: Option<PoolConnection<Sqlite>>,
-}
-
-impl Drop for Session {
-    /// Not finished: the connection leaves the pool (with its transaction open it must not
-    /// go back) and closes, which rolls back.
-    fn drop(&mut self) {
-        if let Some(conn) = self.conn.take() {
-            drop(conn.detach());
-        }
-    }
+    /// Dropped unfinished, the connection leaves the pool and closes: the server rolls back
+    /// (and, on MySQL, drops the session's temporary tables).
+    conn: Conn<Sqlite>,
 }
 
 impl Session {
     pub(super) async fn begin(pool: &SqlitePool) -> Result<Session> {
-        let conn = pool
-            .acquire()
-            .await
-            .map_err(|e| Error::query("taking a connection for the read", e))?;
-        let mut session = Session { conn: Some(conn) };
+        let mut session = Session {
+            conn: Conn::acquire(pool).await?,
+        };
         session
             .run("BEGIN", "beginning the read transaction")
             .await?;
@@ -51,17 +40,13 @@ impl Session {
     }
 
     fn conn(&mut self) -> &mut SqliteConnection {
-        self.conn
-            .as_deref_mut()
-            .expect("BUG: a session is used only until it finishes")
+        self.conn.get()
     }
 
     async fn run(&mut self, sql: &str, what: &str) -> Result<u64> {
-        sqlx::raw_sql(AssertSqlSafe(sql.to_string()))
-            .execute(self.conn())
+        self.conn
+            .execute(AssertSqlSafe(sql.to_string()), what)
             .await
-            .map(|done| done.rows_affected())
-            .map_err(|e| Error::query(what, e))
     }
 
     pub(super) async fn rows(
@@ -122,7 +107,7 @@ impl Session {
         self.run("ROLLBACK", "ending the read transaction").await?;
         // Rolled back: the connection may go back to the pool (which keeps an in-memory
         // database alive).
-        drop(self.conn.take());
+        self.conn.release();
         Ok(())
     }
 }

@@ -31,7 +31,7 @@ mod keys;
 mod mysql;
 mod postgres;
 mod restore;
-mod session;
+pub(crate) mod session;
 mod sqlite;
 mod target;
 

@@ -1,5 +1,6 @@
-//! What every backend's session does the same way: hold one pooled connection for the
-//! load's transaction, run statements on it and read rows back.
+//! What every backend's session does the same way: hold one pooled connection for a
+//! transaction (a load's, or a snapshot read's in `crate::read`), run statements on it and
+//! read rows back.
 //!
 //! The SQL always comes from the backend's own file; this is the plumbing around it,
 //! written once, generic over the sqlx driver ([`Driver`]).
@@ -24,7 +25,7 @@ use crate::value::{Row, Value};
 
 /// What the shared code needs of a driver beyond [`sqlx::Database`]: the pieces sqlx
 /// gives each driver as inherent methods or per-type impls, under one name.
-pub(super) trait Driver:
+pub(crate) trait Driver:
     Database<Arguments: IntoArguments<Self>> + HasStatementCache
 {
     type Executor<'c>: Executor<'c, Database = Self>;
@@ -67,7 +68,7 @@ driver!(Sqlite, SqliteConnection);
 /// Dropped without [`Conn::commit`], it leaves the pool and closes, and the server rolls
 /// the transaction back (and forgets the session's settings): it must never go back to the
 /// pool with the transaction open.
-pub(super) struct Conn<DB: Driver> {
+pub(crate) struct Conn<DB: Driver> {
     /// `None` only once committed.
     conn: Option<PoolConnection<DB>>,
 }
@@ -82,15 +83,15 @@ impl<DB: Driver> Drop for Conn<DB> {
 
 impl<DB: Driver> Conn<DB> {
     /// Takes a connection out of `pool` (the caller then begins the transaction).
-    pub(super) async fn acquire(pool: &Pool<DB>) -> Result<Conn<DB>> {
+    pub(crate) async fn acquire(pool: &Pool<DB>) -> Result<Conn<DB>> {
         let conn = pool
             .acquire()
             .await
-            .map_err(|e| Error::query("taking a connection for the load", e))?;
+            .map_err(|e| Error::query("taking a connection from the pool", e))?;
         Ok(Conn { conn: Some(conn) })
     }
 
-    pub(super) fn get(&mut self) -> &mut DB::Connection {
+    pub(crate) fn get(&mut self) -> &mut DB::Connection {
         self.conn
             .as_deref_mut()
             .expect("BUG: a session is used only until it commits")
@@ -101,7 +102,7 @@ impl<DB: Driver> Conn<DB> {
     }
 
     /// Runs `sql` (text protocol, nothing prepared); returns the rows it affected.
-    pub(super) async fn execute(&mut self, sql: impl SqlSafeStr, what: &str) -> Result<u64> {
+    pub(crate) async fn execute(&mut self, sql: impl SqlSafeStr, what: &str) -> Result<u64> {
         sqlx::raw_sql(sql)
             .execute(self.executor())
             .await
@@ -205,7 +206,23 @@ impl<DB: Driver> Conn<DB> {
     /// connection is then dropped with the session, which closes it and rolls back.
     pub(super) async fn commit(&mut self) -> Result<()> {
         self.execute("COMMIT", "committing the load").await?;
+        self.release();
+        Ok(())
+    }
+
+    /// Gives the connection back to the pool: only once its transaction has ended.
+    pub(crate) fn release(&mut self) {
         drop(self.conn.take());
+    }
+
+    /// Closes the connection instead of pooling it (MySQL: its temporary tables outlive a
+    /// ROLLBACK, and the next user of the connection must not see them).
+    pub(crate) async fn close(&mut self) -> Result<()> {
+        if let Some(conn) = self.conn.take() {
+            sqlx::Connection::close(conn.detach())
+                .await
+                .map_err(|e| Error::query("closing the connection", e))?;
+        }
         Ok(())
     }
 }

@@ -11,7 +11,6 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use super::SnapshotError;
-use super::codec;
 use super::manifest::{
     self, ColumnEntry, FORMAT_VERSION, Filter, Manifest, Selection, Source, TableEntry,
 };
@@ -160,12 +159,7 @@ pub async fn create(
                 let mut rows = 0u64;
                 while let Some(batch) = receiver.blocking_recv() {
                     for row in batch {
-                        let json: Vec<serde_json::Value> = row
-                            .iter()
-                            .zip(&types)
-                            .map(|(v, ty)| codec::to_json(v, ty))
-                            .collect();
-                        writer.write_row(&json)?;
+                        writer.write_values(&row, &types)?;
                         rows += 1;
                     }
                 }

@@ -323,7 +323,7 @@ impl Target {
 }
 
 /// The file behind a SQLite URL, or `None` for an in-memory database.
-fn sqlite_path(url: &str) -> Option<PathBuf> {
+pub fn sqlite_path(url: &str) -> Option<PathBuf> {
     let rest = url.strip_prefix("sqlite:")?;
     let rest = rest.strip_prefix("//").unwrap_or(rest);
     let rest = rest.split('?').next().unwrap_or("");

@@ -31,6 +31,7 @@
 //! # }
 //! ```
 
+pub mod cache;
 pub mod db;
 pub mod error;
 pub mod generate;
@@ -43,6 +44,7 @@ pub mod snapshot;
 pub mod value;
 pub mod write;
 
+pub use cache::testdb::TestDb;
 pub use db::{Backend, Db, connect};
 pub use error::{Error, Result};
 pub use graph::{Capabilities, DependencyGraph, Plan};

@@ -49,6 +49,16 @@ pub enum Checks {
     Server,
 }
 
+impl From<Checks> for ChecksChoice {
+    fn from(checks: Checks) -> ChecksChoice {
+        match checks {
+            Checks::Auto => ChecksChoice::Auto,
+            Checks::Fixtura => ChecksChoice::Fixtura,
+            Checks::Server => ChecksChoice::Server,
+        }
+    }
+}
+
 pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
     if !(args.scale > 0.0 && args.scale.is_finite()) {
         anyhow::bail!("--scale must be a positive number, not {}", args.scale);
@@ -61,11 +71,8 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
     let options = GenerateOptions {
         scale: args.scale,
         batch_size: args.batch_size,
-        checks: match args.fk_checks {
-            Checks::Auto => ChecksChoice::Auto,
-            Checks::Fixtura => ChecksChoice::Fixtura,
-            Checks::Server => ChecksChoice::Server,
-        },
+        checks: args.fk_checks.into(),
+        clean_flagged: false,
     };
     let observer = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
     let work = generate::generate(&db, &spec, &options, observer.clone());

@@ -3,7 +3,10 @@
 //! Each command lives in its own file with its `Args` and `run`; this file only parses
 //! and dispatches. The library never sees a clap type.
 
+mod cache_key;
+mod ensure;
 mod exec;
+mod gc;
 mod generate;
 mod init;
 mod inspect;
@@ -61,7 +64,6 @@ impl GlobalArgs {
     }
 
     /// The snapshot store directory.
-    #[allow(dead_code)] // used by the snapshot commands
     pub fn store(&self) -> PathBuf {
         self.store
             .clone()
@@ -75,6 +77,9 @@ pub enum Command {
     Init(init::Args),
     Generate(generate::Args),
     Snapshot(snapshot::Args),
+    Ensure(ensure::Args),
+    CacheKey(cache_key::Args),
+    Gc(gc::Args),
     Exec(exec::Args),
 }
 
@@ -99,6 +104,9 @@ pub fn main() -> i32 {
             Command::Init(args) => init::run(&cli.global, args).await,
             Command::Generate(args) => generate::run(&cli.global, args).await,
             Command::Snapshot(args) => snapshot::run(&cli.global, args).await,
+            Command::Ensure(args) => ensure::run(&cli.global, args).await,
+            Command::CacheKey(args) => cache_key::run(&cli.global, args).await,
+            Command::Gc(args) => gc::run(&cli.global, args).await,
             Command::Exec(args) => exec::run(&cli.global, args).await,
         }
     });

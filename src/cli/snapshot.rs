@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
-use fixtura::generate::ChecksChoice;
+use fixtura::cache::gc::snapshot_id;
+use fixtura::cache::isolate::{Identity, Server};
 use fixtura::inspect::text::aligned;
 use fixtura::schema::DEFAULT_FLAG;
 use fixtura::snapshot::manifest::Filter;
@@ -77,6 +78,18 @@ struct RestoreArgs {
     /// Who checks foreign keys (see `fixtura generate --help`)
     #[arg(long, value_enum, default_value_t = super::generate::Checks::Auto)]
     fk_checks: super::generate::Checks,
+    /// Restore into a copy of this worker's own (the database is left alone) and print its
+    /// URL as the last line: on PostgreSQL a clone of a template database, on SQLite a copy
+    /// of a template file, on MySQL a fresh database
+    #[arg(long, conflicts_with_all = ["clean", "allow_any_db"])]
+    isolate: bool,
+    /// The worker id (with --isolate; default from NEXTEST_TEST_GLOBAL_SLOT,
+    /// PYTEST_XDIST_WORKER, JEST_WORKER_ID, else the process id)
+    #[arg(long, requires = "isolate", value_name = "ID")]
+    worker: Option<String>,
+    /// The run id (with --isolate; default from FIXTURA_RUN_ID or the CI system's job ids)
+    #[arg(long, requires = "isolate", value_name = "ID")]
+    run_id: Option<String>,
     /// Print the summary as JSON
     #[arg(long)]
     json: bool,
@@ -144,6 +157,7 @@ async fn create(global: &GlobalArgs, store: &Store, args: &CreateArgs) -> anyhow
         flag: args.flag.clone(),
         filters,
         with_parents: args.with_parents,
+        cache: None,
     };
     let bars = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
     let summary = tokio::select! {
@@ -182,6 +196,9 @@ async fn create(global: &GlobalArgs, store: &Store, args: &CreateArgs) -> anyhow
 }
 
 async fn restore(global: &GlobalArgs, store: &Store, args: &RestoreArgs) -> anyhow::Result<()> {
+    if args.isolate {
+        return restore_isolated(global, store, args).await;
+    }
     let db = fixtura::connect(global.db_url()?).await?;
     let options = RestoreOptions {
         name: args.name.clone(),
@@ -191,11 +208,7 @@ async fn restore(global: &GlobalArgs, store: &Store, args: &RestoreArgs) -> anyh
             CleanArg::None => Clean::None,
         },
         allow_any_db: args.allow_any_db,
-        checks: match args.fk_checks {
-            super::generate::Checks::Auto => ChecksChoice::Auto,
-            super::generate::Checks::Fixtura => ChecksChoice::Fixtura,
-            super::generate::Checks::Server => ChecksChoice::Server,
-        },
+        checks: args.fk_checks.into(),
     };
     let bars = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
     let summary = tokio::select! {
@@ -235,6 +248,48 @@ async fn restore(global: &GlobalArgs, store: &Store, args: &RestoreArgs) -> anyh
         "restored \"{}\": {} rows removed first; foreign keys checked by {}\n",
         summary.name, summary.deleted, summary.fk_checks
     ));
+    super::print(&out)
+}
+
+/// `restore --isolate`: the worker's own copy, its URL last.
+async fn restore_isolated(
+    global: &GlobalArgs,
+    store: &Store,
+    args: &RestoreArgs,
+) -> anyhow::Result<()> {
+    let url = global.db_url()?;
+    let manifest = store.manifest(&args.name)?;
+    let identity = Identity::new(args.run_id.as_deref(), args.worker.as_deref());
+    let bars = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
+    let id = snapshot_id(&manifest);
+    let mut server = Server::open(url, &manifest.selection.flag).await?;
+    let work = server.isolate(store, &args.name, &id, &identity, bars.clone());
+    let result = tokio::select! {
+        result = work => result,
+        _ = tokio::signal::ctrl_c() => {
+            anyhow::bail!("interrupted: no copy was made")
+        }
+    };
+    server.close().await;
+    let isolated = result?;
+    bars.clear();
+    let out = if args.json {
+        format!(
+            "{}\n{}\n",
+            serde_json::to_string_pretty(&isolated)?,
+            isolated.url
+        )
+    } else {
+        let template = if isolated.built_template {
+            format!("template built in {:.3} s, ", isolated.template_seconds)
+        } else {
+            String::new()
+        };
+        format!(
+            "restored \"{}\" ({} rows) into a copy of its own: {template}copied in {:.3} s\n{}\n",
+            manifest.name, manifest.rows, isolated.copy_seconds, isolated.url
+        )
+    };
     super::print(&out)
 }
 

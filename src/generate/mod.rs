@@ -54,6 +54,11 @@ pub struct GenerateOptions {
     /// Rows per batch; never changes the rows made.
     pub batch_size: usize,
     pub checks: ChecksChoice,
+    /// Delete the flagged rows of every table first, in the same transaction (never an
+    /// unflagged row: rows that stay and reference flagged ones stop it), so the flagged
+    /// rows afterwards are exactly the generated ones. What `fixtura ensure` does before
+    /// snapshotting.
+    pub clean_flagged: bool,
 }
 
 impl Default for GenerateOptions {
@@ -62,6 +67,7 @@ impl Default for GenerateOptions {
             scale: 1.0,
             batch_size: 5_000,
             checks: ChecksChoice::Auto,
+            clean_flagged: false,
         }
     }
 }
@@ -80,6 +86,8 @@ pub struct Summary {
     /// Time spent on deferred-key updates, foreign-key checks and sequences.
     pub finishing_seconds: f64,
     pub seed: u64,
+    /// Flagged rows deleted first (`clean_flagged`).
+    pub deleted: u64,
 }
 
 /// One table's share.
@@ -148,6 +156,21 @@ pub async fn generate(
     });
 
     let mut load = Load::begin(db, checks).await?;
+    let mut deleted = 0;
+    if options.clean_flagged {
+        observer.step("deleting flagged rows");
+        let flagged: Vec<_> = order
+            .insert_order
+            .iter()
+            .filter(|n| schema.table(n).is_some_and(|t| t.flag_column.is_some()))
+            .cloned()
+            .collect();
+        deleted = load
+            .clean_flagged(&schema, &order, &flagged, &spec.flag, checks)
+            .await?;
+    }
+    // Keys are assigned past the current maximum, read after cleaning: the same rows
+    // whatever flagged rows were there before.
     let plan_options = PlanOptions {
         scale: options.scale,
         server_checks: checks == FkChecks::Server,
@@ -241,6 +264,7 @@ pub async fn generate(
         },
         finishing_seconds: finishing.elapsed().as_secs_f64(),
         seed: spec.seed,
+        deleted,
     })
 }
 

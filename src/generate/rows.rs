@@ -15,6 +15,11 @@ use super::spec::Distribution;
 use crate::schema::ColumnType;
 use crate::value::{Row, Value};
 
+/// The name of the row engine's randomness, part of every cache key: a change to the RNG or
+/// to how cell seeds are derived changes the rows, so it must change the key too.
+pub const RNG_ALGORITHM: &str =
+    "ChaCha8 (rand_chacha 0.10), cell key blake3(seed, table, column), stream = row";
+
 /// The RNG for one cell (or one pick) of one row.
 pub fn cell_rng(seed: &[u8; 32], row: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::from_seed(*seed);

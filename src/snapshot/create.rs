@@ -34,6 +34,8 @@ pub struct CreateOptions {
     /// `--where TABLE:SQL`: only rows of TABLE matching SQL (besides the flag).
     pub filters: Vec<Filter>,
     pub with_parents: bool,
+    /// Recorded in the manifest when the snapshot is a cached `ensure` result.
+    pub cache: Option<manifest::CacheEntry>,
 }
 
 /// What a snapshot creation did.
@@ -218,6 +220,7 @@ pub async fn create(
             with_parents: options.with_parents,
             filters: options.filters.clone(),
         },
+        cache: options.cache.clone(),
         rows: entries.iter().map(|e| e.rows).sum(),
         bytes: entries.iter().map(|e| e.bytes).sum(),
         tables: entries,

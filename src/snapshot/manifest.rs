@@ -25,6 +25,9 @@ pub struct Manifest {
     /// blake3 of the introspected schema of the snapshot's tables (see [`fingerprint`]).
     pub schema_fingerprint: String,
     pub selection: Selection,
+    /// Set when `fixtura ensure` made the snapshot: what it is the cached result of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache: Option<CacheEntry>,
     /// Tables in insert order.
     pub tables: Vec<TableEntry>,
     /// Total rows and compressed bytes.
@@ -51,6 +54,19 @@ pub struct Selection {
     /// Extra `--where TABLE:SQL` filters.
     #[serde(default)]
     pub filters: Vec<Filter>,
+}
+
+/// What an `ensure` snapshot caches: the spec's rows for one key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CacheEntry {
+    /// The full cache key (64 hex digits); the snapshot's name ends with its first 16.
+    pub key: String,
+    /// The snapshot name without the key (`ensure --name`, else the spec file's stem).
+    pub name: String,
+    /// The spec file, as given (for people; the key covers its content, not its path).
+    pub spec: String,
+    pub seed: u64,
+    pub scale: f64,
 }
 
 /// One `--where TABLE:SQL`.
@@ -218,6 +234,7 @@ mod tests {
                 with_parents: false,
                 filters: vec![],
             },
+            cache: None,
             tables: vec![],
             rows: 3,
             bytes: 10,

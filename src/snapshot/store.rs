@@ -231,12 +231,32 @@ impl Store {
             .dir
             .join(format!(".tmp-{name}-{}-{nanos:x}", std::process::id()));
         fs::create_dir(&dir).map_err(io_error("cannot create", &dir))?;
+        // Held while the directory is being written: a cleaner that can take it knows the
+        // writer is gone (the kernel releases it when the process dies, however it dies).
+        let lock_path = dir.join(WRITER_LOCK);
+        let writer = File::create(&lock_path).map_err(io_error("cannot create", &lock_path))?;
+        writer
+            .try_lock()
+            .map_err(|e| io_error("cannot lock", &lock_path)(e.into()))?;
         Ok(Staging {
             store: self.clone(),
             name: name.to_string(),
             dir,
             published: false,
+            _writer: writer,
         })
+    }
+}
+
+/// The lock file inside a temporary snapshot directory while its writer is alive.
+pub const WRITER_LOCK: &str = ".writer.lock";
+
+/// Whether the temporary directory `dir` was left by a writer that is gone: its
+/// [`WRITER_LOCK`] can be taken (or there is none).
+pub fn abandoned(dir: &Path) -> bool {
+    match File::open(dir.join(WRITER_LOCK)) {
+        Ok(file) => file.try_lock_shared().is_ok(),
+        Err(_) => true,
     }
 }
 
@@ -246,6 +266,8 @@ pub struct Staging {
     name: String,
     pub dir: PathBuf,
     published: bool,
+    /// Locked for as long as this writer lives (see [`abandoned`]).
+    _writer: File,
 }
 
 impl Staging {
@@ -268,8 +290,11 @@ impl Staging {
             });
         }
         fs::rename(&self.dir, &target).map_err(io_error("cannot publish", &target))?;
-        sync_dir(&self.store.dir)?;
         self.published = true;
+        // Published: the writer's lock has no more use (it is held until here so that a
+        // cleaner never takes the directory for abandoned while it is being renamed).
+        let _ = fs::remove_file(target.join(WRITER_LOCK));
+        sync_dir(&self.store.dir)?;
         Ok(target)
     }
 }

@@ -79,6 +79,11 @@ pub enum WriteError {
     },
     #[error("table {table} is not in the schema")]
     UnknownTable { table: QualifiedName },
+    #[error(
+        "cannot clean the flagged rows: unflagged rows reference them, and deleting would orphan them \
+         (nothing was written): {0}; flag those rows too"
+    )]
+    Blocked(String),
     #[error("table {table} has no column \"{column}\"")]
     UnknownColumn {
         table: QualifiedName,

@@ -10,8 +10,9 @@ use std::fmt;
 use tokio::sync::mpsc::Receiver;
 
 use super::target::{self, Target};
-use super::{Load, Session, WriteError, fk_check};
+use super::{FkChecks, Load, Session, WriteError, fk_check};
 use crate::error::Result;
+use crate::graph::{BreakStrategy, Plan};
 use crate::schema::{QualifiedName, Schema, Table};
 use crate::value::Row;
 
@@ -184,6 +185,62 @@ impl Load {
             }
         }
         Ok(blockers)
+    }
+
+    /// Deletes the flagged rows of `tables` (given in insert order) — never an unflagged
+    /// one: if any row that stays references a flagged row, nothing is deleted and the
+    /// error names them ([`WriteError::Blocked`]). With the server checking keys, a cycle
+    /// broken at a nullable key is unhooked first (its flagged rows' key set to NULL), so
+    /// the rows can go in reverse order. Returns how many rows were deleted.
+    pub async fn clean_flagged(
+        &mut self,
+        schema: &Schema,
+        plan: &Plan,
+        tables: &[QualifiedName],
+        flag: &str,
+        checks: FkChecks,
+    ) -> Result<u64> {
+        let blockers = self
+            .unflagged_referencing_flagged(schema, tables, flag)
+            .await?;
+        if !blockers.is_empty() {
+            let list: Vec<String> = blockers.iter().map(Blocker::to_string).collect();
+            self.failed = true;
+            return Err(WriteError::Blocked(list.join("; ")).into());
+        }
+        let backend = self.backend;
+        let flagged: Vec<&Table> = tables
+            .iter()
+            .filter_map(|name| schema.table(name))
+            .filter(|t| t.column(flag).is_some())
+            .collect();
+        if checks == FkChecks::Server {
+            for table in &flagged {
+                for fk in &table.foreign_keys {
+                    let broken = plan.break_for(&table.name, &fk.name);
+                    if broken.is_some_and(|b| b.strategy == BreakStrategy::NullThenUpdate) {
+                        let sets: Vec<String> = fk
+                            .columns
+                            .iter()
+                            .map(|c| format!("{} = NULL", backend.quote_ident(c)))
+                            .collect();
+                        let dialect = self.dialect();
+                        let sql = format!(
+                            "UPDATE {} SET {} WHERE {}",
+                            backend.quote_table(&table.name),
+                            sets.join(", "),
+                            (dialect.flag_is_set)(&backend.quote_ident(flag))
+                        );
+                        self.execute(&sql).await?;
+                    }
+                }
+            }
+        }
+        let mut deleted = 0;
+        for table in flagged.iter().rev() {
+            deleted += self.delete_flagged(table, flag).await?;
+        }
+        Ok(deleted)
     }
 
     /// Runs one statement inside the transaction (through the text protocol, nothing

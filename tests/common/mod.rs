@@ -122,6 +122,17 @@ impl TestDb {
         }
     }
 
+    /// An existing database (a copy fixtura made, say), looked at but never dropped here.
+    pub fn attach(backend: Backend, url: &str, name: &str) -> TestDb {
+        TestDb {
+            backend,
+            url: url.to_string(),
+            name: name.to_string(),
+            admin_url: None,
+            _dir: None,
+        }
+    }
+
     /// Opens fixtura's own connection to this database.
     pub async fn connect(&self) -> fixtura::Db {
         fixtura::connect(&self.url)

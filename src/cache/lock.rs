@@ -1,0 +1,100 @@
+//! The store's file locks: one process builds a snapshot while the others wait.
+//!
+//! An exclusive `flock(2)` (std's `File::lock`) on `<store>/.locks/<name>.lock`. The kernel
+//! releases it when the holder's file is closed — when the process exits, however it
+//! exits, `SIGKILL` included — so a dead holder never blocks the others. Lock files are
+//! never deleted: unlinking one while another process has it open would let two processes
+//! hold "the" lock on two different files.
+
+use std::fs::{self, File, OpenOptions};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+/// A held lock; released when dropped (or when the process dies).
+#[derive(Debug)]
+pub struct StoreLock {
+    _file: File,
+    pub path: PathBuf,
+}
+
+/// Why a lock could not be taken.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot lock {path}")]
+pub struct LockError {
+    path: String,
+    #[source]
+    source: std::io::Error,
+}
+
+/// The lock file of snapshot `name` in `store_dir`.
+pub fn lock_path(store_dir: &Path, name: &str) -> PathBuf {
+    store_dir.join(".locks").join(format!("{name}.lock"))
+}
+
+/// Takes the exclusive lock of `name` in `store_dir`, waiting as long as another process
+/// holds it; returns the lock and how long it waited.
+pub async fn lock(store_dir: &Path, name: &str) -> Result<(StoreLock, Duration), LockError> {
+    lock_file(lock_path(store_dir, name)).await
+}
+
+/// Takes the exclusive lock on the file at `path` (created if missing, with its directory).
+pub async fn lock_file(path: PathBuf) -> Result<(StoreLock, Duration), LockError> {
+    let error = |source| LockError {
+        path: path.display().to_string(),
+        source,
+    };
+    if let Some(dir) = path.parent()
+        && !dir.as_os_str().is_empty()
+    {
+        fs::create_dir_all(dir).map_err(error)?;
+    }
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(error)?;
+    let started = Instant::now();
+    let file = match file.try_lock() {
+        Ok(()) => file,
+        Err(std::fs::TryLockError::WouldBlock) => {
+            // Blocking in the kernel: on a thread of its own, not the runtime's.
+            tokio::task::spawn_blocking(move || file.lock().map(|()| file))
+                .await
+                .map_err(|e| error(std::io::Error::other(e.to_string())))?
+                .map_err(error)?
+        }
+        Err(std::fs::TryLockError::Error(e)) => return Err(error(e)),
+    };
+    Ok((StoreLock { _file: file, path }, started.elapsed()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_second_locker_waits_until_the_first_lets_go() {
+        let dir = tempfile::tempdir().unwrap();
+        let (first, waited) = lock(dir.path(), "s").await.unwrap();
+        assert!(waited < Duration::from_secs(1));
+        let store = dir.path().to_path_buf();
+        let second = tokio::spawn(async move { lock(&store, "s").await.unwrap() });
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(
+            !second.is_finished(),
+            "the second lock was granted while held"
+        );
+        drop(first);
+        let (_second, waited) = second.await.unwrap();
+        assert!(waited >= Duration::from_millis(250), "{waited:?}");
+    }
+
+    #[tokio::test]
+    async fn different_names_do_not_wait_for_each_other() {
+        let dir = tempfile::tempdir().unwrap();
+        let (_a, _) = lock(dir.path(), "a").await.unwrap();
+        let (_b, waited) = lock(dir.path(), "b").await.unwrap();
+        assert!(waited < Duration::from_secs(1));
+    }
+}

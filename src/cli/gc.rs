@@ -1,0 +1,80 @@
+//! `fixtura gc`: drop the copies, templates and cached snapshots no longer wanted.
+
+use fixtura::cache::gc::{self, GcOptions};
+use fixtura::inspect::text::aligned;
+use fixtura::schema::DEFAULT_FLAG;
+use fixtura::snapshot::Store;
+
+use super::GlobalArgs;
+
+/// Drop stale worker copies and templates, old cached snapshots and leftovers
+#[derive(Debug, clap::Args)]
+#[command(after_help = "Examples:
+  fixtura gc --dry-run                         # what would go
+  fixtura gc --older-than 6h --keep 1
+  fixtura gc --run-id \"$GITHUB_RUN_ID\"          # at the end of a CI job: its workers' copies
+
+Goes: worker copies and templates whose key no snapshot in the store has (stale), or older
+than --older-than; scratch copies left by killed processes (older than --older-than);
+snapshots made by `ensure` beyond the --keep newest per name; temporary directories whose
+writer is gone (killed mid-write). Never a database, file or snapshot fixtura did not make.
+Without --db only the store is collected.")]
+pub struct Args {
+    /// Copies and templates older than this go (90s, 30m, 24h, 7d)
+    #[arg(long, default_value = "24h", value_parser = gc::parse_duration, value_name = "AGE")]
+    older_than: std::time::Duration,
+    /// Cached snapshots kept per name (the newest)
+    #[arg(long, default_value_t = 2, value_name = "N")]
+    keep: usize,
+    /// Drop every worker copy of this run, whatever its age
+    #[arg(long, value_name = "ID")]
+    run_id: Option<String>,
+    /// The flag column (MySQL copies are opened with it)
+    #[arg(long, default_value = DEFAULT_FLAG, value_name = "COLUMN")]
+    flag: String,
+    /// Only list what would go
+    #[arg(long)]
+    dry_run: bool,
+    /// Print the report as JSON
+    #[arg(long)]
+    json: bool,
+}
+
+pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
+    let options = GcOptions {
+        url: global.db.clone().filter(|u| !u.trim().is_empty()),
+        store: Store::new(global.store()),
+        flag: args.flag.clone(),
+        older_than: args.older_than,
+        keep: args.keep,
+        run: args
+            .run_id
+            .as_deref()
+            .map(fixtura::cache::isolate::name_part),
+        dry_run: args.dry_run,
+    };
+    let report = gc::gc(&options).await?;
+    if args.json {
+        return super::print(&(serde_json::to_string_pretty(&report)? + "\n"));
+    }
+    let mut out = String::new();
+    if !report.collected.is_empty() {
+        let mut rows = vec![["KIND", "NAME", "WHY"].map(String::from).to_vec()];
+        for c in &report.collected {
+            rows.push(vec![c.kind.to_string(), c.name.clone(), c.reason.clone()]);
+        }
+        out.push_str(&aligned(&rows, &[false, false, false], ""));
+    }
+    out.push_str(&format!(
+        "{} {} item{}; {} kept\n",
+        if report.dry_run {
+            "would drop"
+        } else {
+            "dropped"
+        },
+        report.collected.len(),
+        if report.collected.len() == 1 { "" } else { "s" },
+        report.kept
+    ));
+    super::print(&out)
+}

@@ -54,7 +54,10 @@ pg_fresh() { # name: an empty database with the example schema
 }
 
 cleanup() {
-    for db in "${TAG}_gen" "${TAG}_copy" "${TAG}_insp"; do
+    if [ -d "$WORK/ensure-store" ]; then
+        "$FIXTURA" --db "$(pg_url "${TAG}_ens")" --store "$WORK/ensure-store" gc --older-than 0s --keep 0 >/dev/null 2>&1 || true
+    fi
+    for db in "${TAG}_gen" "${TAG}_copy" "${TAG}_insp" "${TAG}_ens"; do
         psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
     done
     mariadb -uroot -h127.0.0.1 -e "DROP DATABASE IF EXISTS ${TAG}_insp" >/dev/null 2>&1 || true
@@ -165,3 +168,16 @@ dump=$(size "$WORK/dump.pgc")
 printf '  sizes: snapshot %d MiB, TSV %d MiB, TSV + zstd -3 %d MiB, pg_dump -Fc %d MiB (snapshot / pg_dump = %s)\n' \
     $((snap / 1048576)) $((tsv / 1048576)) $((zst / 1048576)) $((dump / 1048576)) \
     "$(awk -v s="$snap" -v d="$dump" 'BEGIN { printf "%.2f", s / d }')"
+
+# --- ensure: the CI cache, cold (miss) vs warm (hit), and the per-worker copy ---------------
+echo
+echo "ensure --isolate for the seed-004 dataset on PostgreSQL (warm: median of $RUNS)"
+pg_fresh "${TAG}_ens"
+ENSURE=("$FIXTURA" --db "$(pg_url "${TAG}_ens")" --store "$WORK/ensure-store" ensure --spec schema/welfare.toml --isolate)
+cold=$(time_ms "${ENSURE[@]}" --worker 0)
+warm_ensure() { "${ENSURE[@]}" --worker "w$(date +%N)"; }
+warm=$(median_ms : warm_ensure)
+clone=$("${ENSURE[@]}" --worker 99 --json | awk -F': ' '/"clone_seconds"/ { gsub(/,/, "", $2); printf "%d", $2 * 1000 }')
+printf '  %-30s cold (miss: generate + snapshot + template) %6d ms   warm (hit) %5d ms   cold/warm %sx\n' \
+    "ensure --isolate" "$cold" "$warm" "$(awk -v c="$cold" -v w="$warm" 'BEGIN { printf "%.1f", (w > 0 ? c / w : 0) }')"
+printf '  %-30s %d ms (CREATE DATABASE ... TEMPLATE; target < 500 ms)\n' "copy for one worker" "$clone"

@@ -1,6 +1,7 @@
 //! `fixtura gc`: drop the copies, templates and cached snapshots no longer wanted.
 
 use fixtura::cache::gc::{self, GcOptions};
+use fixtura::cache::isolate::{Identity, name_part};
 use fixtura::inspect::text::aligned;
 use fixtura::schema::DEFAULT_FLAG;
 use fixtura::snapshot::Store;
@@ -12,7 +13,8 @@ use super::GlobalArgs;
 #[command(after_help = "Examples:
   fixtura gc --dry-run                         # what would go
   fixtura gc --older-than 6h --keep 1
-  fixtura gc --run-id \"$GITHUB_RUN_ID\"          # at the end of a CI job: its workers' copies
+  fixtura gc --this-run                        # at the end of a CI job: its workers' copies
+  fixtura gc --run-id 20251130a                # the copies of run 20251130a
 
 Goes: worker copies and templates whose key no snapshot in the store has (stale), or older
 than --older-than; scratch copies left by killed processes (older than --older-than);
@@ -29,6 +31,10 @@ pub struct Args {
     /// Drop every worker copy of this run, whatever its age
     #[arg(long, value_name = "ID")]
     run_id: Option<String>,
+    /// Drop every worker copy of the run `ensure --isolate` would belong to here (the run id
+    /// it derives from FIXTURA_RUN_ID or the CI system's job ids)
+    #[arg(long, conflicts_with = "run_id")]
+    this_run: bool,
     /// The flag column (MySQL copies are opened with it)
     #[arg(long, default_value = DEFAULT_FLAG, value_name = "COLUMN")]
     flag: String,
@@ -47,10 +53,11 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
         flag: args.flag.clone(),
         older_than: args.older_than,
         keep: args.keep,
-        run: args
-            .run_id
-            .as_deref()
-            .map(fixtura::cache::isolate::name_part),
+        run: if args.this_run {
+            Some(Identity::new(None, None).run)
+        } else {
+            args.run_id.as_deref().map(name_part)
+        },
         dry_run: args.dry_run,
     };
     let report = gc::gc(&options).await?;

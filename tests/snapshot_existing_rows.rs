@@ -2,7 +2,8 @@
 //! through the binary on all three backends: existing parents captured by `--with-parents`
 //! stay exactly as they are, also when the server checks keys and a cycle is loaded
 //! NULL-then-UPDATE; a nullable foreign key added since the snapshot is filled by the
-//! database.
+//! database; rows of a table without the flag column (taken by `--where`) are kept, not
+//! added twice.
 
 mod common;
 
@@ -32,6 +33,21 @@ fn ok(output: std::process::Output) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8(output.stdout).unwrap()
+}
+
+/// Fails with one line on stderr containing every `expected` part.
+fn refused(output: std::process::Output, expected: &[&str]) {
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(
+        !output.status.success(),
+        "must fail; stdout: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    for part in expected {
+        assert!(stderr.contains(part), "{part:?} not in: {stderr}");
+    }
 }
 
 /// A query's rows, each as `a|b|c` (NULL as `NULL`); write casts as `CAST(x AS CHAR(20))`,
@@ -259,6 +275,89 @@ async fn a_foreign_key_added_since_the_snapshot_is_left_null_when_the_server_che
     }
 }
 
+/// Countries (no flag column, so `--clean flagged` never removes them) and flagged
+/// customers in them.
+async fn shop(backend: Backend) -> Option<TestDb> {
+    let db = TestDb::new(backend).await?;
+    db.execute(
+        "CREATE TABLE countries (code char(2) PRIMARY KEY, name varchar(40) NOT NULL);
+         CREATE TABLE customers (id integer PRIMARY KEY, country_code char(2) NOT NULL, \
+           name varchar(40) NOT NULL, is_test_data boolean NOT NULL DEFAULT false, \
+           CONSTRAINT customers_country_code_fkey FOREIGN KEY (country_code) REFERENCES countries (code));
+         CREATE TABLE audit (message varchar(80) NOT NULL);",
+    )
+    .await;
+    Some(db)
+}
+
+/// Rows `--where` takes from a table without the flag column are never cleaned, so restore
+/// treats them like `--with-parents` parents: a row whose key is already there is left as
+/// it is. Restoring twice neither duplicates them nor trips on their keys.
+async fn rows_of_a_table_without_the_flag_column_are_kept_not_added_twice(backend: Backend) {
+    let Some(source) = shop(backend).await else {
+        return;
+    };
+    source
+        .execute(
+            "INSERT INTO countries (code, name) VALUES ('jp', 'Japan'), ('fr', 'France'), ('de', 'Germany');
+             INSERT INTO customers (id, country_code, name, is_test_data) VALUES
+               (1, 'jp', 'Test Jun', true), (2, 'fr', 'Test Luc', true), (3, 'de', 'Real Ute', false);",
+        )
+        .await;
+    let store = tempfile::tempdir().unwrap();
+    ok(fixtura(
+        &source,
+        store.path(),
+        &[
+            "snapshot",
+            "create",
+            "shop",
+            "--where",
+            "countries:code <> 'de'",
+        ],
+    ));
+    let Some(target) = shop(backend).await else {
+        return;
+    };
+    // Japan is already there, under another name.
+    target
+        .execute("INSERT INTO countries (code, name) VALUES ('jp', 'Nippon')")
+        .await;
+    for round in 1..=3 {
+        ok(fixtura(
+            &target,
+            store.path(),
+            &["snapshot", "restore", "shop"],
+        ));
+        assert_eq!(
+            rows(&target, "SELECT code, name FROM countries ORDER BY code").await,
+            ["fr|France", "jp|Nippon"],
+            "round {round}"
+        );
+        assert_eq!(
+            rows(
+                &target,
+                "SELECT CAST(id AS CHAR(20)), country_code, name FROM customers c ORDER BY c.id"
+            )
+            .await,
+            ["1|jp|Test Jun", "2|fr|Test Luc"],
+            "round {round}"
+        );
+    }
+
+    // A table with neither the flag column nor a key cannot tell its rows from those
+    // already there: refused when the snapshot is made, nothing published.
+    refused(
+        fixtura(
+            &source,
+            store.path(),
+            &["snapshot", "create", "audit", "--where", "audit:1 = 1"],
+        ),
+        &["audit", "no flag column", "no primary or unique key"],
+    );
+    assert!(!store.path().join("audit").exists());
+}
+
 macro_rules! per_backend {
     ($($test:ident),* $(,)?) => {
         mod postgres { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Postgres).await } )* }
@@ -270,4 +369,5 @@ macro_rules! per_backend {
 per_backend!(
     existing_parents_are_left_as_they_are_when_the_server_checks_keys,
     a_foreign_key_added_since_the_snapshot_is_left_null_when_the_server_checks_keys,
+    rows_of_a_table_without_the_flag_column_are_kept_not_added_twice,
 );

@@ -64,7 +64,8 @@ pub struct RestoreSummary {
 pub struct TableSummary {
     pub table: String,
     pub rows: u64,
-    /// Parent rows already present (`--with-parents` snapshots), left as they were.
+    /// Rows already present, left as they were: parents captured by `--with-parents`, rows
+    /// of a table without the flag column.
     pub skipped: u64,
     pub seconds: f64,
 }
@@ -205,8 +206,9 @@ pub async fn restore(
         let entry = entry_of(&table.name).expect("BUG: tables come from the manifest");
         let display = schema.display_name(&table.name);
         // Rows that may already be there are left as they are: parents captured by
-        // `--with-parents`.
-        let keep_existing = manifest.selection.with_parents;
+        // `--with-parents`, and rows of a table without the flag column (taken by
+        // `--where`), which cleaning never removes.
+        let keep_existing = manifest.selection.with_parents || entry.flag_column.is_none();
         // Keys written NULL now and set once every table is in (server checks only). A
         // column the snapshot does not hold (added since) is left to the database.
         let nulls: Vec<String> = if checks == FkChecks::Server {

@@ -45,7 +45,8 @@ struct CreateArgs {
     /// The column that marks test rows
     #[arg(long, default_value = DEFAULT_FLAG, value_name = "COLUMN")]
     flag: String,
-    /// Only rows of TABLE matching SQL (repeatable), e.g. `offices:id < 100`
+    /// Only rows of TABLE matching SQL (repeatable), e.g. `offices:id < 100`; on a table
+    /// without the flag column, its matching rows (restore keeps those already there)
     #[arg(long = "where", value_name = "TABLE:SQL")]
     wheres: Vec<String>,
     /// Add every row the selected rows reference, transitively, so the snapshot restores

@@ -15,6 +15,7 @@ pub mod generator;
 pub mod infer;
 pub mod plan;
 pub mod rows;
+pub mod shared;
 pub mod spec;
 pub mod starter;
 

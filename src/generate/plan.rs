@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use super::fakes::Locale;
 use super::generator::Generator;
 use super::infer::infer;
+pub use super::shared::Follow;
 use super::spec::{ColumnSpec, Count, Distribution, Spec, SpecError, TableSpec, suggest};
 use crate::graph::{BreakStrategy, Plan};
 use crate::schema::{Column, ColumnType, ForeignKey, Key, QualifiedName, Schema, Table};
@@ -131,6 +132,12 @@ pub struct Pick {
     /// Probability the key is NULL (nullable keys only).
     pub null: f64,
     pub seed: [u8; 32],
+    /// Set when the key shares columns with another that leads them (`shared.rs`): its
+    /// parent is picked among those that agree with the leader's.
+    pub follows: Option<Follow>,
+    /// For a key others follow: the parent rows it may pick, when not all of them (those
+    /// every follower can match). `mode` then chooses among these.
+    pub candidates: Option<Vec<u64>>,
 }
 
 /// The rule that maps a row to a parent row.
@@ -325,7 +332,9 @@ pub async fn plan(
         builder.check_named_columns()?;
         builder.foreign_keys(k, &index, &counts, lookup).await?;
         builder.columns(lookup).await?;
+        builder.share_columns()?;
         builder.uniqueness()?;
+        builder.check_shared()?;
         let deferred = builder.deferred(order, options);
         let TableBuilder {
             columns,
@@ -377,11 +386,23 @@ pub async fn plan(
             }
         }
     }
-    Ok(GenPlan {
+    let mut plan = GenPlan {
         seed: spec.seed,
         locale: spec.locale,
         tables,
-    })
+    };
+
+    // Phase 4: keys sharing columns, now that parent keys can be computed (parents first).
+    for (k, (table_spec, _)) in resolved.iter().enumerate() {
+        super::shared::index(&mut plan, k).map_err(|message| {
+            spec.error(
+                table_spec.line,
+                format!("tables.{}", table_spec.name),
+                message,
+            )
+        })?;
+    }
+    Ok(plan)
 }
 
 /// Indices, in the parent's written columns, of the columns `fk` references.
@@ -601,6 +622,8 @@ impl TableBuilder<'_> {
                     mode: PickMode::Earlier { roots, nullable },
                     null,
                     seed,
+                    follows: None,
+                    candidates: None,
                 });
                 continue;
             }
@@ -646,6 +669,8 @@ impl TableBuilder<'_> {
                 null: if parent.is_empty() { 1.0 } else { null },
                 parent,
                 seed,
+                follows: None,
+                candidates: None,
             });
         }
         Ok(())
@@ -982,6 +1007,27 @@ impl TableBuilder<'_> {
             ));
         }
         Ok(())
+    }
+
+    /// Links the foreign keys that share columns (`shared.rs`): one leads and writes them,
+    /// the others pick parents that agree.
+    fn share_columns(&mut self) -> Result<(), PlanError> {
+        let table_spec = self.table_spec;
+        let null_of = |column: &str| {
+            table_spec
+                .columns
+                .iter()
+                .find(|c| c.name == column)
+                .map_or(0.0, |c| c.null)
+        };
+        super::shared::link(self.table, &mut self.picks, &mut self.columns, null_of)
+            .map_err(|message| self.error(self.key, message))
+    }
+
+    /// Refuses keys sharing columns whose uniqueness rule cannot be kept.
+    fn check_shared(&self) -> Result<(), PlanError> {
+        super::shared::check_modes(self.table, &self.picks)
+            .map_err(|message| self.error(self.key, message))
     }
 
     /// Picks to write NULL first and fill by UPDATE: cycles broken at a nullable key while

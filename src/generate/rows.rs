@@ -11,6 +11,7 @@ use rand_chacha::ChaCha8Rng;
 
 use super::generator::{Context, Generator, truncate};
 use super::plan::{GenPlan, Parent, PickMode, Source, TablePlan, Unique};
+use super::shared::shared_key;
 use super::spec::Distribution;
 use crate::schema::ColumnType;
 use crate::value::{Row, Value};
@@ -206,9 +207,30 @@ impl GenPlan {
 
     /// The parent row chosen by pick `p` of table `t` for `row`, `None` for NULL.
     fn pick(&self, t: usize, p: usize, row: u64) -> Option<u64> {
+        let pick = &self.tables[t].picks[p];
+        // A key sharing columns with its leader picks among the parents that agree with the
+        // leader's (none: NULL); a leader, among those its followers can match.
+        let within: Option<&[u64]> = match &pick.follows {
+            Some(follow) => self
+                .pick(t, follow.leader, row)
+                .and_then(|j| {
+                    shared_key(&self.parent_key(t, follow.leader, j), &follow.leader_parts)
+                })
+                .map(|key| follow.groups.get(&key).map_or(&[][..], Vec::as_slice)),
+            None => pick.candidates.as_deref(),
+        };
+        match within {
+            None => self.choose(t, p, row, pick.parent.len()),
+            Some(rows) => self
+                .choose(t, p, row, rows.len() as u64)
+                .map(|i| rows[i as usize]),
+        }
+    }
+
+    /// Which of `n` parent rows pick `p` of table `t` takes for `row`, by its mode.
+    fn choose(&self, t: usize, p: usize, row: u64, n: u64) -> Option<u64> {
         let plan = &self.tables[t];
         let pick = &plan.picks[p];
-        let n = pick.parent.len();
         let mut rng = cell_rng(&pick.seed, row);
         if pick.null > 0.0 && (n == 0 || rng.random_bool(pick.null)) {
             return None;
@@ -239,7 +261,7 @@ impl GenPlan {
     }
 
     /// The referenced key values of parent row `j` of pick `p` of table `t`.
-    fn parent_key(&self, t: usize, p: usize, j: u64) -> Row {
+    pub(super) fn parent_key(&self, t: usize, p: usize, j: u64) -> Row {
         match &self.tables[t].picks[p].parent {
             Parent::Existing { keys } => keys[j as usize].clone(),
             Parent::Planned { table, columns, .. } => columns

@@ -107,6 +107,18 @@ pub async fn create(
         if flag.is_none() && filters.is_empty() {
             continue;
         }
+        // Cleaning never removes rows of a table without the flag column, so a restore
+        // keeps those already there, recognised by their key: without one it would add
+        // them again each time.
+        if flag.is_none() && key_of(table).is_none() {
+            let display = schema.display_name(&table.name);
+            return Err(SnapshotError::Selection(format!(
+                "--where names table {display}, which has no flag column \"{}\" and no primary or unique key: \
+                 a restore could not tell its rows from those already there and would add them again each time; \
+                 give {display} the flag column or a primary key, or leave it out",
+                options.flag
+            )));
+        }
         let mut parts: Vec<String> = flag.into_iter().collect();
         parts.extend(filters.iter().map(|f| format!("({f})")));
         seeds.push((table, parts.join(" AND ")));

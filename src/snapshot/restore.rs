@@ -19,7 +19,7 @@ use crate::graph::{BreakStrategy, Capabilities, DependencyGraph};
 use crate::progress::Observer;
 use crate::schema::{self, ColumnType, IntrospectOptions, QualifiedName, Schema, Table};
 use crate::value::{Row, Value};
-use crate::write::{FkChecks, Load};
+use crate::write::{FkChecks, Load, StagedUpdate};
 
 const BATCH: usize = 5_000;
 
@@ -64,7 +64,8 @@ pub struct RestoreSummary {
 pub struct TableSummary {
     pub table: String,
     pub rows: u64,
-    /// Parent rows already present (`--with-parents` snapshots), left as they were.
+    /// Rows already present, left as they were: parents captured by `--with-parents`, rows
+    /// of a table without the flag column.
     pub skipped: u64,
     pub seconds: f64,
 }
@@ -200,13 +201,16 @@ pub async fn restore(
     }
 
     let mut summaries = Vec::new();
-    let mut deferred: Vec<(&Table, &TableEntry, Vec<String>)> = Vec::new();
+    let mut deferred: Vec<(String, StagedUpdate)> = Vec::new();
     for table in &tables {
         let entry = entry_of(&table.name).expect("BUG: tables come from the manifest");
         let display = schema.display_name(&table.name);
-        let table_started = Instant::now();
-        observer.table_started(&display, entry.rows);
-        // Keys written NULL now and set after every table is in (server checks only).
+        // Rows that may already be there are left as they are: parents captured by
+        // `--with-parents`, and rows of a table without the flag column (taken by
+        // `--where`), which cleaning never removes.
+        let keep_existing = manifest.selection.with_parents || entry.flag_column.is_none();
+        // Keys written NULL now and set once every table is in (server checks only). A
+        // column the snapshot does not hold (added since) is left to the database.
         let nulls: Vec<String> = if checks == FkChecks::Server {
             table
                 .foreign_keys
@@ -217,20 +221,46 @@ pub async fn restore(
                         .is_some_and(|b| b.strategy == BreakStrategy::NullThenUpdate)
                 })
                 .flat_map(|fk| fk.columns.clone())
+                .filter(|c| entry.columns.iter().any(|e| &e.name == c))
                 .collect()
         } else {
             Vec::new()
         };
         if !nulls.is_empty() {
-            deferred.push((table, entry, nulls.clone()));
+            // Staged before the rows go in, so the rows already there can be left out:
+            // the second pass sets keys only on rows this restore inserts.
+            observer.step(&format!("staging the deferred keys of {display}"));
+            let key = update_key(table, entry, &display)?;
+            let wanted: Vec<String> = key.iter().chain(&nulls).cloned().collect();
+            let (mut receiver, reader) = spawn_reader(
+                store,
+                &manifest,
+                entry,
+                db.backend(),
+                Vec::new(),
+                Some(wanted),
+            );
+            let staged = load.stage_update(table, &key, &nulls, &mut receiver).await;
+            drop(receiver);
+            let read = reader
+                .await
+                .map_err(|e| SnapshotError::Selection(format!("reader thread failed: {e}")))?;
+            let mut staged = staged?;
+            read?;
+            if keep_existing {
+                load.spare_existing(&mut staged).await?;
+            }
+            deferred.push((display.clone(), staged));
         }
+        let table_started = Instant::now();
+        observer.table_started(&display, entry.rows);
         let columns: Vec<String> = entry.columns.iter().map(|c| c.name.clone()).collect();
         let (mut rows_in, reader) =
             spawn_reader(store, &manifest, entry, db.backend(), nulls, None);
         let observer_ref = Arc::clone(&observer);
         let name = display.clone();
         let mut on_rows = move |n: u64| observer_ref.rows_written(&name, n);
-        let written = if manifest.selection.with_parents {
+        let written = if keep_existing {
             load.write_missing(table, &columns, &mut rows_in, &mut on_rows)
                 .await
                 .map(|c| (c.inserted, c.skipped))
@@ -257,34 +287,10 @@ pub async fn restore(
         });
     }
 
-    // Second pass for the keys written NULL: key columns and those keys, from the files again.
-    for (table, entry, nulls) in deferred {
-        observer.step(&format!(
-            "filling the deferred keys of {}",
-            schema.display_name(&table.name)
-        ));
-        let key = table.primary_key.as_ref().map(|k| k.columns.clone()).ok_or_else(|| {
-            SnapshotError::Selection(format!(
-                "{} has no primary key, so its cycle-breaking keys cannot be filled in afterwards: \
-                 use --fk-checks fixtura or make the constraint DEFERRABLE",
-                schema.display_name(&table.name)
-            ))
-        })?;
-        let wanted: Vec<String> = key.iter().chain(&nulls).cloned().collect();
-        let (mut receiver, reader) = spawn_reader(
-            store,
-            &manifest,
-            entry,
-            db.backend(),
-            Vec::new(),
-            Some(wanted),
-        );
-        while let Some(batch) = receiver.recv().await {
-            load.update(table, &key, &nulls, batch).await?;
-        }
-        reader
-            .await
-            .map_err(|e| SnapshotError::Selection(format!("reader thread failed: {e}")))??;
+    // Second pass: the keys written NULL, on the rows this restore inserted.
+    for (display, staged) in deferred {
+        observer.step(&format!("filling the deferred keys of {display}"));
+        load.apply_update(staged).await?;
     }
 
     if checks == FkChecks::Fixtura {
@@ -320,6 +326,31 @@ pub async fn restore(
         },
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// The key the second pass finds a row by: the table's primary key, every column of which
+/// the snapshot must hold.
+fn update_key(
+    table: &Table,
+    entry: &TableEntry,
+    display: &str,
+) -> Result<Vec<String>, SnapshotError> {
+    let key = table.primary_key.as_ref().map(|k| k.columns.clone()).ok_or_else(|| {
+        SnapshotError::Selection(format!(
+            "{display} has no primary key, so its cycle-breaking keys cannot be filled in afterwards: \
+             use --fk-checks fixtura or make the constraint DEFERRABLE"
+        ))
+    })?;
+    if let Some(missing) = key
+        .iter()
+        .find(|k| !entry.columns.iter().any(|c| &c.name == *k))
+    {
+        return Err(SnapshotError::Selection(format!(
+            "{display}.{missing} is part of the primary key but not in the snapshot, so the \
+             cycle-breaking keys of {display} cannot be filled in afterwards: use --fk-checks fixtura"
+        )));
+    }
+    Ok(key)
 }
 
 type Reader = (

@@ -19,7 +19,7 @@
 //! (`fk_check.rs`, `target.rs`) leave open. What every backend does the same way is
 //! written once: holding the connection and running statements (`session.rs`, generic
 //! over the sqlx driver), the multi-row `INSERT` loop of MySQL and SQLite (`insert.rs`),
-//! the bulk update through a temporary table (here). This file checks the caller's input
+//! the bulk update through a temporary table (`update.rs`). This file checks the caller's input
 //! and matches the backend once per capability; `restore.rs` adds what a snapshot restore
 //! needs.
 
@@ -34,6 +34,7 @@ mod restore;
 pub(crate) mod session;
 mod sqlite;
 mod target;
+mod update;
 
 use sqlx::{MySql, Postgres};
 use tokio::sync::mpsc::Receiver;
@@ -46,7 +47,8 @@ use dialect::Dialect;
 use fk_check::Probe;
 
 pub use restore::{Blocker, WriteCounts};
-use target::{Target, TempUpdate, UpdatePlan};
+use target::Target;
+pub use update::StagedUpdate;
 
 /// Who checks foreign keys during a load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,48 +181,6 @@ impl Load {
         self.ensure_usable()?;
         let target = Target::new(self.backend, table, columns, "a write")?;
         let result = self.write_target(&target, batches, on_rows).await;
-        self.track(result)
-    }
-
-    /// Sets `set_columns` on the rows whose `key_columns` match: each row holds the key
-    /// values first, then the new values. Done in bulk (a temporary table and one joined
-    /// `UPDATE`), not row by row.
-    pub async fn update(
-        &mut self,
-        table: &Table,
-        key_columns: &[String],
-        set_columns: &[String],
-        rows: Vec<Row>,
-    ) -> Result<u64> {
-        self.ensure_usable()?;
-        if key_columns.is_empty() {
-            return Err(WriteError::NoColumns {
-                table: table.name.clone(),
-                what: "an update",
-            }
-            .into());
-        }
-        let target = Target::new(
-            self.backend,
-            table,
-            key_columns.iter().chain(set_columns),
-            "an update",
-        )?;
-        target.check_width(&rows)?;
-        if rows.is_empty() || set_columns.is_empty() {
-            return Ok(0);
-        }
-        let plan = UpdatePlan {
-            target,
-            keys: key_columns.len(),
-            temp_name: target::temp_name("update"),
-        };
-        let statements = match &self.session {
-            Session::Postgres(_) => postgres::update_sql(&plan),
-            Session::MySql(_) => mysql::update_sql(&plan),
-            Session::Sqlite(_) => sqlite::update_sql(&plan),
-        };
-        let result = self.update_through(&plan.target, statements, rows).await;
         self.track(result)
     }
 
@@ -388,23 +348,6 @@ impl Load {
             Session::MySql(s) => s.conn.probe(probe, what).await,
             Session::Sqlite(s) => s.conn.probe(probe, what).await,
         }
-    }
-
-    /// Creates the temporary table, writes `rows` into it, runs the `UPDATE`, drops it.
-    async fn update_through(
-        &mut self,
-        target: &Target<'_>,
-        statements: TempUpdate,
-        rows: Vec<Row>,
-    ) -> Result<u64> {
-        let what = format!("updating {} in bulk", target.name);
-        self.run(statements.create, &what).await?;
-        let into_temp = target.retargeted(statements.temp);
-        self.write_target(&into_temp, &mut target::one_batch(rows), &mut |_| {})
-            .await?;
-        let updated = self.run(statements.update, &what).await?;
-        self.run(statements.drop, &what).await?;
-        Ok(updated)
     }
 }
 

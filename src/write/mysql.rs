@@ -213,6 +213,12 @@ pub(super) fn update_sql(plan: &UpdatePlan<'_>) -> TempUpdate {
             target.column_list(MYSQL),
             target.sql_name
         ),
+        // The multi-table form: older MySQL and MariaDB take no alias in a single-table DELETE.
+        spare: format!(
+            "DELETE u FROM {temp} AS u JOIN {} AS t ON {}",
+            target.sql_name,
+            plan.matches(MYSQL)
+        ),
         update: format!(
             "UPDATE {} AS t JOIN {temp} AS u ON {} SET {}",
             target.sql_name,

@@ -209,6 +209,11 @@ pub(super) fn update_sql(plan: &UpdatePlan<'_>) -> TempUpdate {
     let (create, temp) = temp_table(&plan.target, &plan.temp_name);
     TempUpdate {
         create,
+        spare: format!(
+            "DELETE FROM {temp} AS u USING {} AS t WHERE {}",
+            plan.target.sql_name,
+            plan.matches(PG)
+        ),
         update: format!(
             "UPDATE {} AS t SET {} FROM {temp} AS u WHERE {}",
             plan.target.sql_name,

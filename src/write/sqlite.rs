@@ -184,6 +184,11 @@ pub(super) fn update_sql(plan: &UpdatePlan<'_>) -> TempUpdate {
             target.column_list(SQLITE),
             target.sql_name
         ),
+        spare: format!(
+            "DELETE FROM {temp} AS u WHERE EXISTS (SELECT 1 FROM {} AS t WHERE {})",
+            target.sql_name,
+            plan.matches(SQLITE)
+        ),
         update: format!(
             "UPDATE {} AS t SET {} FROM {temp} AS u WHERE {}",
             target.sql_name,

@@ -25,10 +25,10 @@ pub(super) struct Target<'a> {
 }
 
 impl<'a> Target<'a> {
-    pub(super) fn new(
+    pub(super) fn new<'c>(
         backend: Backend,
         table: &'a Table,
-        columns: impl IntoIterator<Item = &'a String>,
+        columns: impl IntoIterator<Item = &'c String>,
         what: &'static str,
     ) -> Result<Target<'a>, WriteError> {
         let columns = columns
@@ -105,11 +105,12 @@ pub(super) fn identifying_key(table: &Table) -> Option<&Key> {
 }
 
 /// What a bulk `UPDATE` needs: the target (key columns first), how many of its columns are
-/// keys, and the temporary table's unquoted name.
+/// keys, and the temporary table's unquoted name; and how many rows it holds once staged.
 pub(super) struct UpdatePlan<'a> {
     pub target: Target<'a>,
     pub keys: usize,
     pub temp_name: String,
+    pub rows: u64,
 }
 
 impl UpdatePlan<'_> {
@@ -142,6 +143,8 @@ pub(super) struct TempUpdate {
     pub create: String,
     /// The temporary table, quoted and qualified.
     pub temp: String,
+    /// Deletes from the temporary table the rows whose key is in the target table now.
+    pub spare: String,
     /// The joined `UPDATE`.
     pub update: String,
     pub drop: String,

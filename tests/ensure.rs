@@ -637,3 +637,39 @@ async fn the_library_gives_each_test_a_populated_database_of_its_own(backend: Ba
     );
     drop(two);
 }
+
+#[tokio::test]
+async fn a_miss_that_would_orphan_unflagged_rows_writes_nothing_and_names_them() {
+    let db = welfare(Backend::Sqlite).await.unwrap();
+    let store = tempfile::tempdir().unwrap();
+    let spec = spec();
+    let args = |seed| ["ensure", "--spec", &spec, "--scale", SCALE, "--seed", seed];
+    ok(fixtura(&db.url, store.path(), &args("1")).output().unwrap());
+    // A row that is not test data now references test data: deleting the flagged rows
+    // before generating anew would orphan it.
+    db.execute(
+        "UPDATE office_staffs SET is_test_data = 0 WHERE id = (SELECT min(id) FROM office_staffs)",
+    )
+    .await;
+    let before = state(Backend::Sqlite, &db.url).await;
+    let output = fixtura(&db.url, store.path(), &args("2")).output().unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains("cannot delete the flagged rows before generating"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("office_staffs"), "{stderr}");
+    assert_eq!(
+        state(Backend::Sqlite, &db.url).await,
+        before,
+        "nothing was written"
+    );
+    assert_eq!(
+        snapshots(store.path()).0.len(),
+        1,
+        "no snapshot for the failed key"
+    );
+}

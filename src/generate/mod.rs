@@ -31,6 +31,7 @@ use crate::db::Db;
 use crate::graph::{Capabilities, DependencyGraph, GraphError};
 use crate::schema::{self, IntrospectOptions, Table};
 use crate::value::Row;
+use crate::write::{Cleaned, describe_blockers};
 use crate::write::{FkChecks, Load};
 
 /// Batches in flight between the generator thread and the writer: memory stays bounded by
@@ -111,6 +112,12 @@ pub enum GenerateError {
     Graph(#[from] GraphError),
     #[error("{0}")]
     Checks(String),
+    #[error(
+        "cannot delete the flagged rows before generating: unflagged rows reference them, and \
+         deleting would orphan them (nothing was written): {0}; flag those rows too, or unflag \
+         the rows they reference"
+    )]
+    Blocked(String),
     #[error(transparent)]
     Database(#[from] crate::Error),
 }
@@ -166,9 +173,17 @@ pub async fn generate(
             .filter(|n| schema.table(n).is_some_and(|t| t.flag_column.is_some()))
             .cloned()
             .collect();
-        deleted = load
+        match load
             .clean_flagged(&schema, &order, &flagged, &spec.flag, checks)
-            .await?;
+            .await?
+        {
+            Cleaned::Deleted(n) => deleted = n,
+            Cleaned::Blocked(blockers) => {
+                return Err(GenerateError::Blocked(describe_blockers(
+                    &blockers, &schema,
+                )));
+            }
+        }
     }
     // Keys are assigned past the current maximum, read after cleaning: the same rows
     // whatever flagged rows were there before.

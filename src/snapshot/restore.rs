@@ -19,7 +19,7 @@ use crate::graph::{BreakStrategy, Capabilities, DependencyGraph};
 use crate::progress::Observer;
 use crate::schema::{self, ColumnType, IntrospectOptions, QualifiedName, Schema, Table};
 use crate::value::{Row, Value};
-use crate::write::{FkChecks, Load, StagedUpdate};
+use crate::write::{Cleaned, FkChecks, Load, StagedUpdate, describe_blockers};
 
 const BATCH: usize = 5_000;
 
@@ -144,57 +144,15 @@ pub async fn restore(
         }
         Clean::Flagged => {
             observer.step("deleting flagged rows");
-            let blockers = load
-                .unflagged_referencing_flagged(&schema, &names, &flag)
-                .await?;
-            if !blockers.is_empty() {
-                let list: Vec<String> = blockers
-                    .iter()
-                    .map(|b| {
-                        format!(
-                            "{} row{} of {} (e.g. {}) via \"{}\"",
-                            b.count,
-                            if b.count == 1 { "" } else { "s" },
-                            schema.display_name(&b.table),
-                            b.example,
-                            b.constraint
-                        )
-                    })
-                    .collect();
-                return Err(SnapshotError::Blocked(list.join("; ")));
-            }
-            if checks == FkChecks::Server {
-                // A cycle broken at a nullable key: unhook the flagged rows first, so
-                // they can go in any order.
-                for table in &tables {
-                    for fk in &table.foreign_keys {
-                        let broken = order.break_for(&table.name, &fk.name);
-                        if broken.is_some_and(|b| b.strategy == BreakStrategy::NullThenUpdate)
-                            && let Some(f) = &table.flag_column
-                        {
-                            let sets: Vec<String> = fk
-                                .columns
-                                .iter()
-                                .map(|c| format!("{} = NULL", db.backend().quote_ident(c)))
-                                .collect();
-                            load.execute(&format!(
-                                "UPDATE {} SET {} WHERE {}",
-                                db.backend().quote_table(&table.name),
-                                sets.join(", "),
-                                super::create::flag_predicate(
-                                    db.backend(),
-                                    &db.backend().quote_table(&table.name),
-                                    f
-                                )
-                            ))
-                            .await?;
-                        }
-                    }
-                }
-            }
-            for table in tables.iter().rev() {
-                if table.flag_column.is_some() {
-                    deleted += load.delete_flagged(table, &flag).await?;
+            match load
+                .clean_flagged(&schema, &order, &names, &flag, checks)
+                .await?
+            {
+                Cleaned::Deleted(n) => deleted = n,
+                Cleaned::Blocked(blockers) => {
+                    return Err(SnapshotError::Blocked(describe_blockers(
+                        &blockers, &schema,
+                    )));
                 }
             }
         }

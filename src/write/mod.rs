@@ -46,7 +46,7 @@ use crate::value::Row;
 use dialect::Dialect;
 use fk_check::Probe;
 
-pub use restore::{Blocker, WriteCounts};
+pub use restore::{Blocker, Cleaned, WriteCounts, describe_blockers};
 use target::Target;
 pub use update::StagedUpdate;
 
@@ -81,11 +81,6 @@ pub enum WriteError {
     },
     #[error("table {table} is not in the schema")]
     UnknownTable { table: QualifiedName },
-    #[error(
-        "cannot clean the flagged rows: unflagged rows reference them, and deleting would orphan them \
-         (nothing was written): {0}; flag those rows too"
-    )]
-    Blocked(String),
     #[error("table {table} has no column \"{column}\"")]
     UnknownColumn {
         table: QualifiedName,

@@ -25,6 +25,33 @@ pub struct WriteCounts {
     pub skipped: u64,
 }
 
+/// What [`Load::clean_flagged`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cleaned {
+    /// The flagged rows are gone: this many.
+    Deleted(u64),
+    /// Nothing was deleted: these rows stay and reference flagged ones.
+    Blocked(Vec<Blocker>),
+}
+
+/// Blockers as a list a person reads: `2 rows of offices (e.g. (id)=(42)) via "offices_fk"`.
+pub fn describe_blockers(blockers: &[Blocker], schema: &Schema) -> String {
+    blockers
+        .iter()
+        .map(|b| {
+            format!(
+                "{} row{} of {} (e.g. {}) via \"{}\"",
+                b.count,
+                if b.count == 1 { "" } else { "s" },
+                schema.display_name(&b.table),
+                b.example,
+                b.constraint
+            )
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
 /// Unflagged rows that reference flagged ones through one foreign key: deleting the
 /// flagged rows would orphan them.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -189,9 +216,9 @@ impl Load {
 
     /// Deletes the flagged rows of `tables` (given in insert order) — never an unflagged
     /// one: if any row that stays references a flagged row, nothing is deleted and the
-    /// error names them ([`WriteError::Blocked`]). With the server checking keys, a cycle
-    /// broken at a nullable key is unhooked first (its flagged rows' key set to NULL), so
-    /// the rows can go in reverse order. Returns how many rows were deleted.
+    /// rows in the way come back ([`Cleaned::Blocked`]). With the server checking keys, a
+    /// cycle broken at a nullable key is unhooked first (its flagged rows' key set to NULL),
+    /// so the rows can go in reverse order.
     pub async fn clean_flagged(
         &mut self,
         schema: &Schema,
@@ -199,14 +226,12 @@ impl Load {
         tables: &[QualifiedName],
         flag: &str,
         checks: FkChecks,
-    ) -> Result<u64> {
+    ) -> Result<Cleaned> {
         let blockers = self
             .unflagged_referencing_flagged(schema, tables, flag)
             .await?;
         if !blockers.is_empty() {
-            let list: Vec<String> = blockers.iter().map(Blocker::to_string).collect();
-            self.failed = true;
-            return Err(WriteError::Blocked(list.join("; ")).into());
+            return Ok(Cleaned::Blocked(blockers));
         }
         let backend = self.backend;
         let flagged: Vec<&Table> = tables
@@ -224,12 +249,11 @@ impl Load {
                             .iter()
                             .map(|c| format!("{} = NULL", backend.quote_ident(c)))
                             .collect();
-                        let dialect = self.dialect();
                         let sql = format!(
                             "UPDATE {} SET {} WHERE {}",
                             backend.quote_table(&table.name),
                             sets.join(", "),
-                            (dialect.flag_is_set)(&backend.quote_ident(flag))
+                            (self.dialect().flag_is_set)(&backend.quote_ident(flag))
                         );
                         self.execute(&sql).await?;
                     }
@@ -240,7 +264,7 @@ impl Load {
         for table in flagged.iter().rev() {
             deleted += self.delete_flagged(table, flag).await?;
         }
-        Ok(deleted)
+        Ok(Cleaned::Deleted(deleted))
     }
 
     /// Runs one statement inside the transaction (through the text protocol, nothing

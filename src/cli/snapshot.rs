@@ -365,6 +365,15 @@ fn show(store: &Store, name: &str) -> anyhow::Result<()> {
             .collect::<String>(),
         m.schema_fingerprint,
     );
+    if let Some(cache) = &m.cache {
+        out.insert_str(
+            out.len() - 1,
+            &format!(
+                "  cached by `ensure` for {} (seed {}, scale {}), key {}\n",
+                cache.spec, cache.seed, cache.scale, cache.key
+            ),
+        );
+    }
     let mut rows = vec![
         ["#", "TABLE", "ROWS", "SIZE", "COLUMNS", "FILE"]
             .map(String::from)

@@ -1,6 +1,7 @@
 //! The example schema under `schema/` (the care-office dataset of the report fixtura was
 //! built for) applies cleanly on every backend, introspects to the model the demo relies on,
-//! and orders its tables parents first with no cycle to break.
+//! and orders its tables parents first with no cycle to break; and the dataset its spec makes,
+//! taken through the `TestDb` library API, has the shape of the report.
 
 mod common;
 
@@ -307,4 +308,91 @@ async fn sqlite_welfare_schema_introspects_and_orders_staffs_first() {
     let schema = apply_and_introspect(&db, "welfare.sqlite.sql").await;
     assert_welfare_model(&schema);
     assert_insert_order(&schema);
+}
+
+/// The seed-004 dataset as the story tells it — 100 offices, 1,001 staff, 1,001 office-staff
+/// links, 10,000 recipients, each with one office link and one plan cycle — read from a copy
+/// of its own that the `TestDb` library API gives this test.
+async fn the_cached_dataset_has_the_shape_of_the_report(backend: fixtura::Backend) {
+    let Some(base) = TestDb::new(backend).await else {
+        return;
+    };
+    let file = match backend {
+        fixtura::Backend::Postgres => "welfare.postgres.sql",
+        fixtura::Backend::MySql => "welfare.mysql.sql",
+        fixtura::Backend::Sqlite => "welfare.sqlite.sql",
+    };
+    apply_and_introspect(&base, file).await;
+    let store = tempfile::tempdir().unwrap();
+    let db = fixtura::TestDb::builder(format!(
+        "{}/schema/welfare.toml",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .database_url(&base.url)
+    .store(store.path())
+    .ensure()
+    .await
+    .unwrap();
+    let copy = TestDb::attach(backend, db.url(), db.database());
+    let count = |sql: &str| {
+        let sql = match backend {
+            fixtura::Backend::Postgres => format!("SELECT ({sql})::text"),
+            fixtura::Backend::MySql => format!("SELECT CAST(({sql}) AS CHAR)"),
+            fixtura::Backend::Sqlite => format!("SELECT CAST(({sql}) AS TEXT)"),
+        };
+        let copy = &copy;
+        async move { copy.count(&sql).await }
+    };
+    for (table, rows) in [
+        ("offices", 100),
+        ("staffs", 1001),
+        ("office_staffs", 1001),
+        ("welfare_recipients", 10_000),
+        ("office_welfare_recipients", 10_000),
+        ("support_plan_cycles", 10_000),
+    ] {
+        assert_eq!(
+            count(&format!("SELECT count(*) FROM {table}")).await,
+            rows,
+            "{table}"
+        );
+    }
+    let unlinked = "SELECT count(*) FROM welfare_recipients r WHERE NOT EXISTS \
+                    (SELECT 1 FROM support_plan_cycles c WHERE c.welfare_recipient_id = r.id)";
+    assert_eq!(count(unlinked).await, 0, "every recipient has a plan cycle");
+    assert_eq!(copy.orphans(&copy.schema().await).await, vec![]);
+    // The database the copy came from holds none of it.
+    let base_rows = TestDb::attach(backend, &base.url, &base.name);
+    let offices = match backend {
+        fixtura::Backend::Postgres => "SELECT count(*)::text FROM offices",
+        fixtura::Backend::MySql => "SELECT CAST(count(*) AS CHAR) FROM offices",
+        fixtura::Backend::Sqlite => "SELECT CAST(count(*) AS TEXT) FROM offices",
+    };
+    assert_eq!(base_rows.count(offices).await, 0);
+    drop(db);
+    let gc = std::process::Command::new(assert_cmd::cargo::cargo_bin("fixtura"))
+        .args(["--db", &base.url, "--store", store.path().to_str().unwrap()])
+        .args(["gc", "--older-than", "0s", "--keep", "0"])
+        .output()
+        .unwrap();
+    assert!(
+        gc.status.success(),
+        "{}",
+        String::from_utf8_lossy(&gc.stderr)
+    );
+}
+
+#[tokio::test]
+async fn postgres_cached_dataset_has_the_shape_of_the_report() {
+    the_cached_dataset_has_the_shape_of_the_report(fixtura::Backend::Postgres).await;
+}
+
+#[tokio::test]
+async fn mysql_cached_dataset_has_the_shape_of_the_report() {
+    the_cached_dataset_has_the_shape_of_the_report(fixtura::Backend::MySql).await;
+}
+
+#[tokio::test]
+async fn sqlite_cached_dataset_has_the_shape_of_the_report() {
+    the_cached_dataset_has_the_shape_of_the_report(fixtura::Backend::Sqlite).await;
 }

@@ -144,12 +144,7 @@ pub async fn key_for(
     name: Option<&str>,
 ) -> Result<(KeyReport, Spec), CacheError> {
     let file = spec_path.display().to_string();
-    let text = std::fs::read_to_string(spec_path).map_err(|e| SpecError {
-        file: file.clone(),
-        line: 0,
-        key: String::new(),
-        message: format!("cannot read the spec: {e}"),
-    })?;
+    let text = Spec::read(spec_path)?;
     let mut spec = Spec::parse(&file, &text)?;
     if let Some(seed) = seed {
         spec.seed = seed;

@@ -4,6 +4,23 @@ use std::path::PathBuf;
 
 use super::GlobalArgs;
 
+/// What a cache key is made of, as `ensure` and `cache-key` take it.
+#[derive(Debug, clap::Args)]
+pub struct KeyedArgs {
+    /// The spec file (TOML)
+    #[arg(long, value_name = "FILE")]
+    pub spec: PathBuf,
+    /// Override the spec's seed
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+    /// Multiply every `rows = N` by this factor
+    #[arg(long, default_value_t = 1.0, value_name = "F")]
+    pub scale: f64,
+    /// The snapshot name before the key [default: the spec file's stem]
+    #[arg(long)]
+    pub name: Option<String>,
+}
+
 /// Print the cache key of a spec against the database's schema
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
@@ -15,18 +32,8 @@ the seed, the scale, the database's schema fingerprint, the backend and its majo
 the snapshot format, the RNG and the fixtura version. Use it as an exact cache key, with no
 fallback (restore-keys) keys: a partial hit would restore data for another schema or spec.")]
 pub struct Args {
-    /// The spec file (TOML)
-    #[arg(long, value_name = "FILE")]
-    spec: PathBuf,
-    /// Override the spec's seed
-    #[arg(long, value_name = "N")]
-    seed: Option<u64>,
-    /// Multiply every `rows = N` by this factor
-    #[arg(long, default_value_t = 1.0, value_name = "F")]
-    scale: f64,
-    /// The snapshot name before the key [default: the spec file's stem]
-    #[arg(long)]
-    name: Option<String>,
+    #[command(flatten)]
+    keyed: KeyedArgs,
     /// Print the first 16 hex digits only
     #[arg(long, conflicts_with = "json")]
     short: bool,
@@ -37,8 +44,8 @@ pub struct Args {
 
 pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
     let db = fixtura::connect(global.db_url()?).await?;
-    let keyed =
-        fixtura::cache::key_for(&db, &args.spec, args.seed, args.scale, args.name.as_deref()).await;
+    let k = &args.keyed;
+    let keyed = fixtura::cache::key_for(&db, &k.spec, k.seed, k.scale, k.name.as_deref()).await;
     db.close().await;
     let (report, _) = keyed?;
     let out = if args.json {

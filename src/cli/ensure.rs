@@ -2,7 +2,6 @@
 //! `--isolate`, into a copy of this worker's own, whose URL is the last line printed.
 
 use std::io::IsTerminal;
-use std::path::PathBuf;
 use std::sync::Arc;
 
 use fixtura::cache::{self, EnsureOptions, EnsureSummary, Identity};
@@ -28,18 +27,8 @@ template file, on MySQL a fresh database filled from the snapshot. The worker id
 from NEXTEST_TEST_GLOBAL_SLOT, PYTEST_XDIST_WORKER or JEST_WORKER_ID, else the process id;
 the run id from FIXTURA_RUN_ID or the CI system's job ids.")]
 pub struct Args {
-    /// The spec file (TOML)
-    #[arg(long, value_name = "FILE")]
-    spec: PathBuf,
-    /// Override the spec's seed
-    #[arg(long, value_name = "N")]
-    seed: Option<u64>,
-    /// Multiply every `rows = N` by this factor
-    #[arg(long, default_value_t = 1.0, value_name = "F")]
-    scale: f64,
-    /// The snapshot name before the key [default: the spec file's stem]
-    #[arg(long)]
-    name: Option<String>,
+    #[command(flatten)]
+    keyed: super::cache_key::KeyedArgs,
     /// Give this worker a copy of its own and print its URL as the last line
     #[arg(long)]
     isolate: bool,
@@ -64,10 +53,10 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
     let options = EnsureOptions {
         url: global.db_url()?.to_string(),
         store: Store::new(global.store()),
-        spec: args.spec.clone(),
-        seed: args.seed,
-        scale: args.scale,
-        name: args.name.clone(),
+        spec: args.keyed.spec.clone(),
+        seed: args.keyed.seed,
+        scale: args.keyed.scale,
+        name: args.keyed.name.clone(),
         isolate: args
             .isolate
             .then(|| Identity::new(args.run_id.as_deref(), args.worker.as_deref())),

@@ -98,14 +98,17 @@ pub struct ColumnSpec {
 impl Spec {
     /// Reads and parses a spec file.
     pub fn load(path: &Path) -> Result<Spec, SpecError> {
-        let file = path.display().to_string();
-        let text = std::fs::read_to_string(path).map_err(|e| SpecError {
-            file: file.clone(),
+        Spec::parse(&path.display().to_string(), &Spec::read(path)?)
+    }
+
+    /// A spec file's text, or the error that names it.
+    pub fn read(path: &Path) -> Result<String, SpecError> {
+        std::fs::read_to_string(path).map_err(|e| SpecError {
+            file: path.display().to_string(),
             line: 0,
             key: String::new(),
             message: format!("cannot read the spec: {e}"),
-        })?;
-        Spec::parse(&file, &text)
+        })
     }
 
     /// Parses spec text; `file` names it in errors.

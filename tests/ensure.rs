@@ -385,6 +385,7 @@ per_backend!(
     ensure_without_isolation_fills_the_database_and_replaces_its_flagged_rows,
     a_killed_ensure_leaves_a_store_the_next_one_uses,
     the_library_gives_each_test_a_populated_database_of_its_own,
+    restore_isolate_gives_each_worker_a_copy_of_a_snapshot,
 );
 
 #[tokio::test]
@@ -657,4 +658,46 @@ async fn a_miss_that_would_orphan_unflagged_rows_writes_nothing_and_names_them()
         1,
         "no snapshot for the failed key"
     );
+}
+
+async fn restore_isolate_gives_each_worker_a_copy_of_a_snapshot(backend: Backend) {
+    let Some(db) = welfare(backend).await else {
+        return;
+    };
+    let store = tempfile::tempdir().unwrap();
+    let _cleanup = Cleanup {
+        url: db.url.clone(),
+        store: store.path().to_path_buf(),
+    };
+    ok(fixtura(
+        &db.url,
+        store.path(),
+        &["generate", "--spec", &spec(), "--scale", SCALE],
+    )
+    .output()
+    .unwrap());
+    ok(fixtura(&db.url, store.path(), &["snapshot", "create", "s"])
+        .output()
+        .unwrap());
+    let filled = state(backend, &db.url).await;
+    let restore = |worker: &str| {
+        let out = ok(fixtura(
+            &db.url,
+            store.path(),
+            &["snapshot", "restore", "s", "--isolate", "--worker", worker],
+        )
+        .output()
+        .unwrap());
+        out.trim_end().lines().last().unwrap().to_string()
+    };
+    let (a, b) = (restore("a"), restore("b"));
+    assert_ne!(a, b);
+    assert_eq!(state(backend, &a).await, filled);
+    assert_eq!(state(backend, &b).await, filled);
+    // Asking again replaces the worker's copy with a fresh one.
+    TestDb::attach(backend, &a, &a)
+        .execute("DELETE FROM support_plan_cycles")
+        .await;
+    assert_eq!(restore("a"), a);
+    assert_eq!(state(backend, &a).await, filled);
 }

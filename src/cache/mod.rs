@@ -181,6 +181,7 @@ pub async fn key_for(
     };
     let snapshot = format!("{prefix}-{}", key.short());
     Store::check_name(&snapshot)?;
+    tracing::debug!(%key, %snapshot, seed = spec.seed, scale, "cache key");
     Ok((
         KeyReport {
             snapshot,
@@ -357,6 +358,14 @@ pub async fn ensure(
         summary.rows = options.store.manifest(&report.snapshot)?.rows;
     }
     summary.seconds = started.elapsed().as_secs_f64();
+    tracing::info!(
+        snapshot = %summary.snapshot,
+        hit = summary.hit,
+        lock_wait = summary.lock_wait_seconds,
+        seconds = summary.seconds,
+        copy = summary.isolated.as_ref().map(|i| i.url.as_str()),
+        "ensured"
+    );
     Ok(summary)
 }
 

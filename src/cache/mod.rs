@@ -363,7 +363,7 @@ pub async fn ensure(
         hit = summary.hit,
         lock_wait = summary.lock_wait_seconds,
         seconds = summary.seconds,
-        copy = summary.isolated.as_ref().map(|i| i.url.as_str()),
+        copy = ?summary.isolated.as_ref().map(|i| crate::db::redact(&i.url)),
         "ensured"
     );
     Ok(summary)

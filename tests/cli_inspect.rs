@@ -1,6 +1,7 @@
 //! `fixtura inspect` through the binary, on the zoo schema of each backend: the report names
 //! both cycles and how each is broken, DOT renders with Graphviz, JSON is parseable.
 
+#[macro_use]
 mod common;
 
 use std::io::Write;
@@ -184,14 +185,6 @@ async fn an_unknown_table_filter_is_one_clear_error(backend: Backend) {
         "{stderr}"
     );
     assert_eq!(stderr.trim_end().lines().count(), 1, "{stderr}");
-}
-
-macro_rules! per_backend {
-    ($($test:ident),* $(,)?) => {
-        mod postgres { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Postgres).await } )* }
-        mod mysql { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::MySql).await } )* }
-        mod sqlite { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Sqlite).await } )* }
-    };
 }
 
 per_backend!(

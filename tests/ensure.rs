@@ -4,6 +4,7 @@
 //! runs leave a usable store; keys follow the spec, seed and schema, not the formatting;
 //! gc drops only what fixtura made and no longer needs.
 
+#[macro_use]
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -370,14 +371,6 @@ async fn a_killed_ensure_leaves_a_store_the_next_one_uses(backend: Backend) {
     assert!(kinds.contains(&"scratch"), "{collected:?}");
     assert!(kinds.contains(&"temporary"), "{collected:?}");
     assert!(snapshots(store.path()).1.is_empty());
-}
-
-macro_rules! per_backend {
-    ($($test:ident),* $(,)?) => {
-        mod postgres { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Postgres).await } )* }
-        mod mysql { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::MySql).await } )* }
-        mod sqlite { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Sqlite).await } )* }
-    };
 }
 
 per_backend!(

@@ -3,6 +3,7 @@
 //! checked by anti-join queries written here, not by trusting the database; determinism by
 //! content checksums computed here.
 
+#[macro_use]
 mod common;
 
 use assert_cmd::Command;
@@ -455,14 +456,6 @@ async fn the_starter_spec_from_init_generates(backend: Backend) {
         .output()
         .unwrap();
     assert!(!again.status.success());
-}
-
-macro_rules! per_backend {
-    ($($test:ident),* $(,)?) => {
-        mod postgres { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Postgres).await } )* }
-        mod mysql { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::MySql).await } )* }
-        mod sqlite { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Sqlite).await } )* }
-    };
 }
 
 per_backend!(

@@ -4,6 +4,7 @@
 //! pure function of the spec; shapes fixtura cannot coordinate are refused before anything
 //! is written, naming the keys.
 
+#[macro_use]
 mod common;
 
 use assert_cmd::Command;
@@ -222,14 +223,6 @@ async fn a_unique_key_over_keys_sharing_a_column_is_refused_naming_them(backend:
             "{table} was written to"
         );
     }
-}
-
-macro_rules! per_backend {
-    ($($test:ident),* $(,)?) => {
-        mod postgres { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Postgres).await } )* }
-        mod mysql { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::MySql).await } )* }
-        mod sqlite { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Sqlite).await } )* }
-    };
 }
 
 per_backend!(

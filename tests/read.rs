@@ -3,6 +3,7 @@
 //! decoded and loaded into an empty twin database — and the twin then holds exactly the
 //! same rows. The JSON of the values most likely to drift is pinned.
 
+#[macro_use]
 mod common;
 
 use std::collections::HashMap;
@@ -16,15 +17,6 @@ use fixtura::write::{FkChecks, Load};
 use fixtura::{Backend, Db};
 use serde_json::{Value as Json, json};
 use tokio::sync::mpsc;
-
-/// One test per backend, each a `#[tokio::test]` named after the function.
-macro_rules! per_backend {
-    ($($test:ident),* $(,)?) => {
-        mod postgres { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Postgres).await } )* }
-        mod mysql { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::MySql).await } )* }
-        mod sqlite { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Sqlite).await } )* }
-    };
-}
 
 per_backend!(
     every_type_survives_json_lines_into_an_empty_twin,

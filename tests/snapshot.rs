@@ -2,6 +2,7 @@
 //! gives back exactly the rows there were; parents come along with `--with-parents`;
 //! drift, damaged files and unsafe targets are refused before anything is written.
 
+#[macro_use]
 mod common;
 
 use std::path::Path;
@@ -452,14 +453,6 @@ async fn rows_outside_the_snapshot_block_cleaning_too(backend: Backend) {
         &["unflagged rows reference them", "notes"],
     );
     assert_eq!(state(&db).await, before);
-}
-
-macro_rules! per_backend {
-    ($($test:ident),* $(,)?) => {
-        mod postgres { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Postgres).await } )* }
-        mod mysql { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::MySql).await } )* }
-        mod sqlite { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Sqlite).await } )* }
-    };
 }
 
 per_backend!(

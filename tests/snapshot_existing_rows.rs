@@ -5,6 +5,7 @@
 //! database; rows of a table without the flag column (taken by `--where`) are kept, not
 //! added twice.
 
+#[macro_use]
 mod common;
 
 use std::path::Path;
@@ -356,14 +357,6 @@ async fn rows_of_a_table_without_the_flag_column_are_kept_not_added_twice(backen
         &["audit", "no flag column", "no primary or unique key"],
     );
     assert!(!store.path().join("audit").exists());
-}
-
-macro_rules! per_backend {
-    ($($test:ident),* $(,)?) => {
-        mod postgres { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Postgres).await } )* }
-        mod mysql { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::MySql).await } )* }
-        mod sqlite { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Sqlite).await } )* }
-    };
 }
 
 per_backend!(

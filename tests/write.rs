@@ -4,6 +4,7 @@
 //! what a snapshot restore needs: rows that already exist are skipped, flagged rows are
 //! deleted (unless unflagged rows reference them) and tables emptied.
 
+#[macro_use]
 mod common;
 
 use chrono::{DateTime, Duration, NaiveDate, NaiveDateTime, Utc};
@@ -14,15 +15,6 @@ use fixtura::write::{Blocker, FkChecks, Load, WriteCounts};
 use fixtura::{Backend, Db, Schema};
 use sqlx::{AssertSqlSafe, Row as _, TypeInfo, ValueRef};
 use tokio::sync::mpsc;
-
-/// One test per backend, each a `#[tokio::test]` named after the function.
-macro_rules! per_backend {
-    ($($test:ident),* $(,)?) => {
-        mod postgres { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Postgres).await } )* }
-        mod mysql { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::MySql).await } )* }
-        mod sqlite { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Sqlite).await } )* }
-    };
-}
 
 /// A fresh database holding the DDL of its backend, its pool and its introspected schema.
 async fn setup(

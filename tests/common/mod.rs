@@ -5,13 +5,23 @@
 //! loud message, except under `CI=true`, where it fails: a run that silently tested nothing
 //! is worse than a red one.
 
-#![allow(dead_code)]
+#![allow(dead_code, unused_macros)]
 
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use fixtura::Backend;
 use sqlx::{AssertSqlSafe, Connection};
+
+/// `per_backend!(a, b)`: for each `async fn a(backend: Backend)`, a test per backend
+/// (`postgres::a`, `mysql::a`, `sqlite::a`).
+macro_rules! per_backend {
+    ($($test:ident),* $(,)?) => {
+        mod postgres { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Postgres).await } )* }
+        mod mysql { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::MySql).await } )* }
+        mod sqlite { $( #[tokio::test] async fn $test() { super::$test(fixtura::Backend::Sqlite).await } )* }
+    };
+}
 
 pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
 pub const DEFAULT_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306/test";

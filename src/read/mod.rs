@@ -16,6 +16,7 @@
 //! the connection is closed instead of going back to the pool half-way through a COPY or
 //! with a transaction open. Each backend's SQL lives in its own file.
 
+mod copy_binary;
 mod copy_text;
 mod mysql;
 mod postgres;

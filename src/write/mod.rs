@@ -23,6 +23,7 @@
 //! and matches the backend once per capability; `restore.rs` adds what a snapshot restore
 //! needs.
 
+mod copy_binary;
 mod copy_text;
 mod dialect;
 mod fk_check;
@@ -34,6 +35,7 @@ mod restore;
 pub(crate) mod session;
 mod sqlite;
 mod target;
+pub(crate) mod wire;
 
 use sqlx::{MySql, Postgres};
 use tokio::sync::mpsc::Receiver;

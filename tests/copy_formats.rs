@@ -199,3 +199,34 @@ async fn a_value_binary_copy_cannot_carry_sends_the_rest_of_the_rows_as_text() {
     assert_eq!(after, before);
     assert_eq!(after.0.0, 12_000);
 }
+
+#[tokio::test]
+async fn the_welfare_dataset_snapshots_byte_identically_in_both_formats() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let root = env!("CARGO_MANIFEST_DIR");
+    let store = tempfile::tempdir().unwrap();
+    fixtura(
+        &db,
+        store.path(),
+        "binary",
+        &["exec", &format!("{root}/schema/welfare.postgres.sql")],
+    );
+    fixtura(
+        &db,
+        store.path(),
+        "binary",
+        &["generate", "--spec", &format!("{root}/schema/welfare.toml")],
+    );
+    fixtura(&db, store.path(), "text", &["snapshot", "create", "text"]);
+    fixtura(
+        &db,
+        store.path(),
+        "binary",
+        &["snapshot", "create", "binary"],
+    );
+    let text = files(&store.path().join("text"));
+    assert_eq!(text.len(), 6);
+    assert_eq!(text, files(&store.path().join("binary")));
+}

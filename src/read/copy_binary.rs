@@ -188,11 +188,30 @@ fn tuple_length(data: &[u8]) -> Option<Result<Option<usize>, &'static str>> {
     (data.len() >= at).then_some(Ok(Some(at)))
 }
 
-/// One tuple's values, each decoded by its column's decoder and type.
-pub(super) fn decode_tuple(
-    tuple: &[u8],
-    columns: &[(Decoder, &ColumnType)],
-) -> Result<Vec<Value>, LineError> {
+/// One decoded field: text borrowed from the COPY data (the common case, spared an
+/// allocation), or any other value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell<'a> {
+    Text(&'a str),
+    Value(Value),
+}
+
+impl Cell<'_> {
+    pub fn into_value(self) -> Value {
+        match self {
+            Cell::Text(s) => Value::Text(s.to_string()),
+            Cell::Value(v) => v,
+        }
+    }
+}
+
+/// Calls `cell` with each field of `tuple` (from its field count on), decoded by its
+/// column's decoder and type.
+pub(super) fn visit_tuple<'a>(
+    tuple: &'a [u8],
+    columns: &[(Decoder, ColumnType)],
+    mut cell: impl FnMut(usize, Cell<'a>),
+) -> Result<(), LineError> {
     let count = i16::from_be_bytes([tuple[0], tuple[1]]) as usize;
     if count != columns.len() {
         return Err((
@@ -200,7 +219,6 @@ pub(super) fn decode_tuple(
             format!("a row has {count} fields, not {}", columns.len()),
         ));
     }
-    let mut values = Vec::with_capacity(count);
     let mut at = 2;
     for (i, (decoder, ty)) in columns.iter().enumerate() {
         let length = i32::from_be_bytes(
@@ -210,19 +228,30 @@ pub(super) fn decode_tuple(
         );
         at += 4;
         if length < 0 {
-            values.push(Value::Null);
+            cell(i, Cell::Value(Value::Null));
             continue;
         }
         let field = &tuple[at..at + length as usize];
         at += length as usize;
-        let value = match decoder {
-            Decoder::Native(wire) => native(wire, ty, field),
-            Decoder::Output => std::str::from_utf8(field)
-                .map_err(|_| "a field is not valid UTF-8".to_string())
-                .and_then(|text| typed(text, ty)),
+        let decoded = match decoder {
+            Decoder::Native(Wire::Text) => utf8(field).map(Cell::Text),
+            Decoder::Native(wire) => native(wire, ty, field).map(Cell::Value),
+            Decoder::Output => utf8(field)
+                .and_then(|text| typed(text, ty))
+                .map(Cell::Value),
         };
-        values.push(value.map_err(|message| (Some(i), message))?);
+        cell(i, decoded.map_err(|message| (Some(i), message))?);
     }
+    Ok(())
+}
+
+/// One tuple's values, each decoded by its column's decoder and type.
+pub(super) fn decode_tuple(
+    tuple: &[u8],
+    columns: &[(Decoder, ColumnType)],
+) -> Result<Vec<Value>, LineError> {
+    let mut values = Vec::with_capacity(columns.len());
+    visit_tuple(tuple, columns, |_, cell| values.push(cell.into_value()))?;
     Ok(values)
 }
 
@@ -552,9 +581,9 @@ mod tests {
         };
         let span = ColumnType::Interval;
         let columns = [
-            (Decoder::Native(Wire::Int4), &int),
-            (Decoder::Native(Wire::Text), &text),
-            (Decoder::Output, &span),
+            (Decoder::Native(Wire::Int4), int),
+            (Decoder::Native(Wire::Text), text),
+            (Decoder::Output, span),
         ];
         assert_eq!(
             decode_tuple(&tuple, &columns),

@@ -36,6 +36,21 @@ const SETTINGS: &str = "SET LOCAL DateStyle = 'ISO, YMD'; \
      SET LOCAL extra_float_digits = 3; \
      SET LOCAL bytea_output = 'hex'";
 
+/// Raw binary COPY data is sent on in buffers of about this size.
+pub(super) const RAW_BUFFER: usize = 1 << 20;
+
+async fn send_raw(sender: &Sender<Vec<u8>>, buffer: Vec<u8>, what: &str) -> Result<()> {
+    sender.send(buffer).await.map_err(|_| {
+        Error::query(
+            what,
+            sqlx::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::BrokenPipe,
+                "the receiver of the rows stopped before the table was read",
+            )),
+        )
+    })
+}
+
 /// A connection in a read transaction.
 pub(super) struct Session {
     /// Dropped unfinished, the connection leaves the pool and closes: the server rolls back
@@ -85,16 +100,23 @@ impl Session {
         }
     }
 
-    /// `COPY (SELECT ...) TO STDOUT (FORMAT binary)`, each column either itself (decoded
-    /// from its binary form) or through its output function (typed from that text).
-    async fn rows_binary(&mut self, select: &Select<'_>, sender: &Sender<Vec<Row>>) -> Result<u64> {
+    /// `COPY (SELECT ...) TO STDOUT (FORMAT binary)` for `select`, each column either
+    /// itself (decoded from its binary form) or through its output function (typed from
+    /// that text); and each column's decoder. `None` when the catalogs do not list a
+    /// column the schema has (a concurrent `ALTER`): read as text then.
+    pub(super) async fn binary_copy(
+        &mut self,
+        select: &Select<'_>,
+    ) -> Result<Option<(String, Vec<(Decoder, ColumnType)>)>> {
+        if !self.binary {
+            return Ok(None);
+        }
         let table = wire::table_wire(self.conn(), &select.table.name).await?;
         let mut expressions = Vec::with_capacity(select.columns.len());
         let mut columns = Vec::with_capacity(select.columns.len());
         for column in &select.columns {
             let Some(found) = table.column(&column.name) else {
-                // The catalogs and the schema disagree (a concurrent ALTER): read as text.
-                return self.rows_text(select, sender).await;
+                return Ok(None);
             };
             let decoder = Decoder::for_column(found.wire.as_ref(), &column.column_type);
             let reference = Select::column_ref(PG, column);
@@ -102,12 +124,49 @@ impl Session {
                 Decoder::Native(_) => reference,
                 Decoder::Output => format!("{}({reference})", found.output),
             });
-            columns.push((decoder, &column.column_type));
+            columns.push((decoder, column.column_type.clone()));
         }
         let statement = format!(
             "COPY ({}) TO STDOUT (FORMAT binary)",
             select.sql(PG, &expressions)
         );
+        Ok(Some((statement, columns)))
+    }
+
+    /// The data of a binary `COPY ... TO STDOUT`, as it comes, gathered into buffers of
+    /// about [`RAW_BUFFER`] bytes sent to `sender`.
+    pub(super) async fn copy_raw(
+        &mut self,
+        statement: &str,
+        what: &str,
+        sender: &Sender<Vec<u8>>,
+    ) -> Result<()> {
+        let mut stream = self
+            .conn()
+            .copy_out_raw(statement)
+            .await
+            .map_err(|e| Error::query(what, e))?;
+        let mut buffer = Vec::with_capacity(RAW_BUFFER + (RAW_BUFFER >> 3));
+        while let Some(chunk) = stream.try_next().await.map_err(|e| Error::query(what, e))? {
+            buffer.extend_from_slice(&chunk);
+            if buffer.len() >= RAW_BUFFER {
+                let full = std::mem::replace(
+                    &mut buffer,
+                    Vec::with_capacity(RAW_BUFFER + (RAW_BUFFER >> 3)),
+                );
+                send_raw(sender, full, what).await?;
+            }
+        }
+        if !buffer.is_empty() {
+            send_raw(sender, buffer, what).await?;
+        }
+        Ok(())
+    }
+
+    async fn rows_binary(&mut self, select: &Select<'_>, sender: &Sender<Vec<Row>>) -> Result<u64> {
+        let Some((statement, columns)) = self.binary_copy(select).await? else {
+            return self.rows_text(select, sender).await;
+        };
         let what = select.what();
         let mut stream = self
             .conn()

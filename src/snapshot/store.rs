@@ -328,7 +328,10 @@ impl TableWriter {
             hasher: blake3::Hasher::new(),
             bytes: 0,
         };
-        let encoder = zstd::Encoder::new(hashing, ZSTD_LEVEL)
+        let mut encoder = zstd::Encoder::new(hashing, ZSTD_LEVEL)
+            .map_err(io_error("cannot compress into", path))?;
+        encoder
+            .multithread(1)
             .map_err(io_error("cannot compress into", path))?;
         Ok(TableWriter {
             path: path.to_path_buf(),
@@ -359,6 +362,19 @@ impl TableWriter {
         }
         self.chunk.push(b']');
         self.end_row()
+    }
+
+    /// Appends whole JSON lines written by `write` into the writer's buffer (see
+    /// [`super::codec::JsonLines`]), then compresses the buffer once it is full.
+    pub fn write_lines<T>(
+        &mut self,
+        write: impl FnOnce(&mut Vec<u8>) -> T,
+    ) -> Result<T, StoreError> {
+        let written = write(&mut self.chunk);
+        if self.chunk.len() >= CHUNK {
+            self.flush_chunk()?;
+        }
+        Ok(written)
     }
 
     fn end_row(&mut self) -> Result<(), StoreError> {

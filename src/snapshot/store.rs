@@ -479,4 +479,17 @@ mod tests {
         assert_eq!(reader.next_row().unwrap().unwrap()[1]["k"][1], 2);
         assert!(reader.next_row().unwrap().is_none());
     }
+
+    #[test]
+    fn a_table_file_of_concatenated_frames_reads_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.jsonl.zst");
+        let mut bytes = zstd::encode_all(&b"[1]\n"[..], 3).unwrap();
+        bytes.extend(zstd::encode_all(&b"[2]\n"[..], 3).unwrap());
+        fs::write(&path, bytes).unwrap();
+        let mut reader = TableReader::open(&path).unwrap();
+        assert_eq!(reader.next_row().unwrap().unwrap()[0], 1);
+        assert_eq!(reader.next_row().unwrap().unwrap()[0], 2);
+        assert!(reader.next_row().unwrap().is_none());
+    }
 }

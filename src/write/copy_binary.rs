@@ -35,7 +35,7 @@ pub(super) struct Server {
 
 /// Appends one row; on [`Unencodable`], `out` may hold part of it (the caller truncates).
 pub(super) fn encode_row(
-    row: &[crate::value::Value],
+    row: &[Value],
     wires: &[&Wire],
     server: Server,
     out: &mut Vec<u8>,

@@ -24,6 +24,7 @@
 mod copy_binary;
 mod copy_text;
 mod mysql;
+mod pg_text;
 mod postgres;
 mod sqlite;
 

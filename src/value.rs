@@ -1,5 +1,5 @@
 //! One cell's value, independent of any backend: what generators produce, what the bulk
-//! writers encode (COPY text on PostgreSQL, bind parameters elsewhere), and what snapshots
+//! writers encode (COPY on PostgreSQL, bind parameters elsewhere), and what snapshots
 //! will store.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};

@@ -87,6 +87,19 @@ const EXTREMES: &str = "
     ALTER TABLE binary_zoo ADD PRIMARY KEY (id);
 ";
 
+/// Every table file as it is on disk, by file name.
+fn raw_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "zst"))
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect()
+}
+
 /// Every table's decompressed file, by file name.
 fn files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
     std::fs::read_dir(dir)
@@ -147,6 +160,11 @@ async fn binary_and_text_copy_give_byte_identical_snapshots_and_identical_restor
         assert_eq!(first_difference, None, "{name}: text vs binary");
         assert_eq!(lines, theirs, "{name}");
     }
+    assert_eq!(
+        raw_files(&store.path().join("text")),
+        raw_files(&store.path().join("binary")),
+        "the compressed files too"
+    );
 
     // Restored into empty twins, one per format: the same rows as the source, exactly.
     let source = checksums(&db).await;
@@ -240,4 +258,8 @@ async fn the_welfare_dataset_snapshots_byte_identically_in_both_formats() {
     let text = files(&store.path().join("text"));
     assert_eq!(text.len(), 6);
     assert_eq!(text, files(&store.path().join("binary")));
+    assert_eq!(
+        raw_files(&store.path().join("text")),
+        raw_files(&store.path().join("binary"))
+    );
 }

@@ -1,9 +1,11 @@
 //! The read side of snapshots: rows streamed out of a database as
 //! [`Value`](crate::value::Value)s, losslessly, inside one consistent read transaction.
 //!
-//! - PostgreSQL: `COPY (SELECT ...) TO STDOUT` in text format (sqlx `copy_out_raw`), parsed
-//!   by `copy_text.rs` and typed by each column's [`ColumnType`](crate::schema::ColumnType),
-//!   in a `REPEATABLE READ` transaction with the output settings fixed (ISO dates, UTC, hex
+//! - PostgreSQL: `COPY (SELECT ...) TO STDOUT` (sqlx `copy_out_raw`) in binary format
+//!   (`copy_binary.rs`; columns of types it does not decode come through their output
+//!   function) or text (`copy_text.rs`), typed by each column's
+//!   [`ColumnType`](crate::schema::ColumnType) into the same values either way, in a
+//!   `REPEATABLE READ` transaction with the output settings fixed (ISO dates, UTC, hex
 //!   bytea, shortest exact floats);
 //! - MySQL/MariaDB: a streamed `SELECT` in `START TRANSACTION WITH CONSISTENT SNAPSHOT`,
 //!   integers, floats and bytes read with sqlx's typed getters, everything else as the

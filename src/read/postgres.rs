@@ -103,7 +103,8 @@ impl Session {
     /// `COPY (SELECT ...) TO STDOUT (FORMAT binary)` for `select`, each column either
     /// itself (decoded from its binary form) or through its output function (typed from
     /// that text); and each column's decoder. `None` when the catalogs do not list a
-    /// column the schema has (a concurrent `ALTER`): read as text then.
+    /// column the schema has (a concurrent `ALTER`) or the role may not call an output
+    /// function: read as text then.
     pub(super) async fn binary_copy(
         &mut self,
         select: &Select<'_>,
@@ -120,9 +121,11 @@ impl Session {
             };
             let decoder = Decoder::for_column(found.wire.as_ref(), &column.column_type);
             let reference = Select::column_ref(PG, column);
-            expressions.push(match decoder {
-                Decoder::Native(_) => reference,
-                Decoder::Output => format!("{}({reference})", found.output),
+            expressions.push(match (&decoder, &found.output) {
+                (Decoder::Native(_), _) => reference,
+                (Decoder::Output, Some(output)) => format!("{output}({reference})"),
+                // An output function this role may not call: the table is read as text.
+                (Decoder::Output, None) => return Ok(None),
             });
             columns.push((decoder, column.column_type.clone()));
         }

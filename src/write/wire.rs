@@ -94,8 +94,9 @@ pub(crate) struct ColumnWire {
     /// `None` for a type fixtura does not send or receive in binary.
     pub wire: Option<Wire>,
     /// The type's output function, schema-qualified and quoted (`pg_catalog.interval_out`):
-    /// what `COPY ... TO` in text format calls for the column.
-    pub output: String,
+    /// what `COPY ... TO` in text format calls for the column. `None` when this role may
+    /// not call it itself (`COPY` calls it without that check).
+    pub output: Option<String>,
 }
 
 /// The columns of one table, and the server's version (`server_version_num`).
@@ -117,7 +118,8 @@ const COLUMNS_SQL: &str =
     "SELECT a.attname::text, tn.nspname::text, t.typname::text, t.typtype::text,
         en.nspname::text, e.typname::text, e.typtype::text, e.oid::int8,
         quote_ident(pn.nspname) || '.' || quote_ident(p.proname),
-        current_setting('server_version_num')::int4
+        current_setting('server_version_num')::int4,
+        pg_catalog.has_function_privilege(p.oid, 'EXECUTE')
    FROM pg_catalog.pg_attribute a
    JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
    JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace
@@ -170,7 +172,7 @@ pub(crate) async fn table_wire(
             ColumnWire {
                 name: row.get(0),
                 wire,
-                output: row.get(8),
+                output: row.get::<bool, _>(10).then(|| row.get(8)),
             }
         })
         .collect();

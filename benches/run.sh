@@ -53,6 +53,8 @@ pg_url() { echo "${PG_ADMIN%/*}/$1"; }
 pg_fresh() { # name: an empty database with the example schema
     psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null 2>&1
     "$FIXTURA" --db "$(pg_url "$1")" exec schema/welfare.postgres.sql
+    # A checkpoint now rather than in the middle of the next timed load, whichever it is.
+    psql -q "$PG_ADMIN" -c "CHECKPOINT"
 }
 
 cleanup() {

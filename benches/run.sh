@@ -38,6 +38,8 @@ median_ms() {
     printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
 }
 
+median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+
 report() { # label fixtura_ms baseline_label baseline_ms [rows]
     local ratio rate=""
     ratio=$(awk -v f="$2" -v b="$4" 'BEGIN { printf "%.2f", (b > 0 ? f / b : 0) }')
@@ -51,6 +53,8 @@ pg_url() { echo "${PG_ADMIN%/*}/$1"; }
 pg_fresh() { # name: an empty database with the example schema
     psql -q "$PG_ADMIN" -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null 2>&1
     "$FIXTURA" --db "$(pg_url "$1")" exec schema/welfare.postgres.sql
+    # A checkpoint now rather than in the middle of the next timed load, whichever it is.
+    psql -q "$PG_ADMIN" -c "CHECKPOINT"
 }
 
 cleanup() {
@@ -129,7 +133,8 @@ done
 # --- snapshot create / restore vs COPY TO + zstd, \copy FROM, pg_dump / pg_restore -------------
 # The same rows: the seed-004 dataset at scale $BIG_SCALE, all flagged, in ${TAG}_gen.
 echo
-echo "snapshot of the scale-$BIG_SCALE dataset on PostgreSQL (one run each)"
+SNAP_RUNS=${SNAP_RUNS:-3}
+echo "snapshot of the scale-$BIG_SCALE dataset on PostgreSQL (median of $SNAP_RUNS, each run next to its baseline)"
 pg_fresh "${TAG}_gen"
 "$FIXTURA" --db "$(pg_url "${TAG}_gen")" generate --spec schema/welfare.toml --scale "$BIG_SCALE" >/dev/null
 # VACUUM first: the first scan after a bulk load writes hint bits, which would penalise
@@ -141,9 +146,19 @@ copy_to_zstd() {
         psql -q "$(pg_url "${TAG}_gen")" -c "\\copy $t TO STDOUT" | zstd -3 -q -f -o "$WORK/$t.tsv.zst"
     done
 }
-b=$(time_ms copy_to_zstd)
-f=$(time_ms "$FIXTURA" --db "$(pg_url "${TAG}_gen")" --store "$STORE" snapshot create bench)
-report "create" "$f" "\\copy TO | zstd -3" "$b"
+runs() { # label: each run's fixtura/baseline milliseconds
+    local out="" i
+    for i in "${!fs[@]}"; do out+=" ${fs[$i]}/${bs[$i]}"; done
+    printf '  %-30s runs (fixtura/baseline ms):%s\n' "" "$out"
+}
+fs=(); bs=()
+for _ in $(seq "$SNAP_RUNS"); do
+    bs+=("$(time_ms copy_to_zstd)")
+    rm -rf "$STORE"
+    fs+=("$(time_ms "$FIXTURA" --db "$(pg_url "${TAG}_gen")" --store "$STORE" snapshot create bench)")
+done
+report "create" "$(median "${fs[@]}")" "\\copy TO | zstd -3" "$(median "${bs[@]}")"
+runs
 
 # Restore baselines load the same rows into an empty copy of the schema.
 export_rows
@@ -151,12 +166,17 @@ copy_script
 prepare_copy
 b=$(time_ms psql -q -v ON_ERROR_STOP=1 "$(pg_url "${TAG}_copy")" -f "$WORK/load.sql")
 pg_dump -Fc --data-only -f "$WORK/dump.pgc" "$(pg_url "${TAG}_gen")"
-prepare_copy
-d=$(time_ms pg_restore --data-only --single-transaction --disable-triggers -d "$(pg_url "${TAG}_copy")" "$WORK/dump.pgc")
-prepare_copy
-f=$(time_ms "$FIXTURA" --db "$(pg_url "${TAG}_copy")" --store "$STORE" snapshot restore bench --clean none)
-report "restore (empty schema)" "$f" "psql \\copy FROM" "$b"
-report "restore (empty schema)" "$f" "pg_restore --data-only" "$d"
+fs=(); bs=()
+for _ in $(seq "$SNAP_RUNS"); do
+    prepare_copy
+    bs+=("$(time_ms pg_restore --data-only --single-transaction --disable-triggers -d "$(pg_url "${TAG}_copy")" "$WORK/dump.pgc")")
+    prepare_copy
+    fs+=("$(time_ms "$FIXTURA" --db "$(pg_url "${TAG}_copy")" --store "$STORE" snapshot restore bench --clean none)")
+done
+f=$(median "${fs[@]}")
+report "restore (empty schema)" "$f" "psql \\copy FROM (one run)" "$b"
+report "restore (empty schema)" "$f" "pg_restore --data-only" "$(median "${bs[@]}")"
+runs
 f=$(time_ms "$FIXTURA" --db "$(pg_url "${TAG}_gen")" --store "$STORE" snapshot restore bench)
 printf '  %-30s fixtura %7d ms   (deletes the flagged rows, then loads them again)\n' "restore over itself" "$f"
 

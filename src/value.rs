@@ -1,5 +1,5 @@
 //! One cell's value, independent of any backend: what generators produce, what the bulk
-//! writers encode (COPY text on PostgreSQL, bind parameters elsewhere), and what snapshots
+//! writers encode (COPY on PostgreSQL, bind parameters elsewhere), and what snapshots
 //! will store.
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
@@ -116,25 +116,94 @@ pub mod iso {
 
     /// Appends `YYYY-MM-DD` (falls back to chrono outside years 0..=9999).
     pub fn write_date(out: &mut String, d: NaiveDate) {
-        use std::fmt::Write;
-        if (0..=9999).contains(&d.year()) {
-            let _ = write!(out, "{:04}-{:02}-{:02}", d.year(), d.month(), d.day());
+        let mut bytes = Vec::with_capacity(10);
+        if push_date(&mut bytes, d) {
+            out.push_str(ascii(&bytes));
         } else {
+            use std::fmt::Write;
             let _ = write!(out, "{}", d.format("%Y-%m-%d"));
         }
     }
 
     /// Appends `HH:MM:SS`, then `.ffffff` (or nine digits when needed) unless zero.
     pub fn write_time(out: &mut String, t: NaiveTime) {
-        use std::fmt::Write;
-        let _ = write!(out, "{:02}:{:02}:{:02}", t.hour(), t.minute(), t.second());
+        let mut bytes = Vec::with_capacity(18);
+        push_time(&mut bytes, t);
+        out.push_str(ascii(&bytes));
+    }
+
+    fn ascii(bytes: &[u8]) -> &str {
+        std::str::from_utf8(bytes).expect("BUG: dates and times are written in ASCII digits")
+    }
+
+    /// `n` in exactly `width` digits (`n` < 10^`width`), without `fmt`: the snapshot path
+    /// writes millions of them.
+    fn push_digits(out: &mut Vec<u8>, mut n: u32, width: usize) {
+        let start = out.len();
+        out.resize(start + width, b'0');
+        for slot in out[start..].iter_mut().rev() {
+            *slot = b'0' + (n % 10) as u8;
+            n /= 10;
+        }
+    }
+
+    /// Appends `YYYY-MM-DD` and returns true for years 0..=9999; else appends nothing and
+    /// returns false.
+    pub fn push_date(out: &mut Vec<u8>, d: NaiveDate) -> bool {
+        let Ok(year) = u32::try_from(d.year()) else {
+            return false;
+        };
+        if year > 9999 {
+            return false;
+        }
+        push_digits(out, year, 4);
+        out.push(b'-');
+        push_digits(out, d.month(), 2);
+        out.push(b'-');
+        push_digits(out, d.day(), 2);
+        true
+    }
+
+    /// Appends `HH:MM:SS`, then `.ffffff` (or nine digits when needed) unless zero.
+    pub fn push_time(out: &mut Vec<u8>, t: NaiveTime) {
+        push_clock(out, t);
         let nanos = t.nanosecond() % 1_000_000_000;
         if nanos == 0 {
         } else if nanos.is_multiple_of(1_000) {
-            let _ = write!(out, ".{:06}", nanos / 1_000);
+            out.push(b'.');
+            push_digits(out, nanos / 1_000, 6);
         } else {
-            let _ = write!(out, ".{nanos:09}");
+            out.push(b'.');
+            push_digits(out, nanos, 9);
         }
+    }
+
+    fn push_clock(out: &mut Vec<u8>, t: NaiveTime) {
+        push_digits(out, t.hour(), 2);
+        out.push(b':');
+        push_digits(out, t.minute(), 2);
+        out.push(b':');
+        push_digits(out, t.second(), 2);
+    }
+
+    /// Appends RFC 3339 in UTC with `Z` and six fraction digits (nine when needed), as
+    /// chrono's `to_rfc3339_opts` writes it, and returns true; for years outside 0..=9999
+    /// or a leap second appends nothing and returns false.
+    pub fn push_rfc3339_utc(out: &mut Vec<u8>, t: NaiveDateTime) -> bool {
+        let nanos = t.time().nanosecond();
+        if nanos >= 1_000_000_000 || !push_date(out, t.date()) {
+            return false;
+        }
+        out.push(b'T');
+        push_clock(out, t.time());
+        out.push(b'.');
+        if nanos.is_multiple_of(1_000) {
+            push_digits(out, nanos / 1_000, 6);
+        } else {
+            push_digits(out, nanos, 9);
+        }
+        out.push(b'Z');
+        true
     }
 
     #[cfg(test)]
@@ -154,6 +223,29 @@ pub mod iso {
             assert!(parse_date("2026-02-30").is_none());
             assert!(parse_time("24:00:00").is_none());
             assert!(parse_datetime("infinity", b' ').is_none());
+        }
+
+        #[test]
+        fn digits_are_written_without_fmt_as_fmt_would() {
+            let date = NaiveDate::from_ymd_opt(7, 3, 9).expect("date");
+            let mut out = Vec::new();
+            assert!(push_date(&mut out, date));
+            assert_eq!(out, b"0007-03-09");
+            let late = NaiveDate::from_ymd_opt(10_000, 1, 1).expect("date");
+            assert!(!push_date(&mut out, late));
+            let bc = NaiveDate::from_ymd_opt(-1, 1, 1).expect("date");
+            assert!(!push_date(&mut out, bc));
+            assert_eq!(out, b"0007-03-09");
+            let at = date.and_hms_nano_opt(1, 2, 3, 4_000).expect("time");
+            let mut rfc = Vec::new();
+            assert!(push_rfc3339_utc(&mut rfc, at));
+            let chrono = at
+                .and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::Micros, true);
+            assert_eq!(String::from_utf8(rfc).expect("ascii"), chrono);
+            let mut nanos = Vec::new();
+            push_time(&mut nanos, at.time().with_nanosecond(5).expect("time"));
+            assert_eq!(nanos, b"01:02:03.000000005");
         }
     }
 }

@@ -1,9 +1,11 @@
 //! The read side of snapshots: rows streamed out of a database as
 //! [`Value`](crate::value::Value)s, losslessly, inside one consistent read transaction.
 //!
-//! - PostgreSQL: `COPY (SELECT ...) TO STDOUT` in text format (sqlx `copy_out_raw`), parsed
-//!   by `copy_text.rs` and typed by each column's [`ColumnType`](crate::schema::ColumnType),
-//!   in a `REPEATABLE READ` transaction with the output settings fixed (ISO dates, UTC, hex
+//! - PostgreSQL: `COPY (SELECT ...) TO STDOUT` (sqlx `copy_out_raw`) in binary format
+//!   (`copy_binary.rs`; columns of types it does not decode come through their output
+//!   function) or text (`copy_text.rs`), typed by each column's
+//!   [`ColumnType`](crate::schema::ColumnType) into the same values either way, in a
+//!   `REPEATABLE READ` transaction with the output settings fixed (ISO dates, UTC, hex
 //!   bytea, shortest exact floats);
 //! - MySQL/MariaDB: a streamed `SELECT` in `START TRANSACTION WITH CONSISTENT SNAPSHOT`,
 //!   integers, floats and bytes read with sqlx's typed getters, everything else as the
@@ -11,13 +13,20 @@
 //! - SQLite: a streamed `SELECT` in `BEGIN`, each cell read by its storage class (INTEGER,
 //!   REAL, TEXT, BLOB), not by the declared type, so its dynamic typing survives.
 //!
+//! For PostgreSQL in binary format, [`Read::binary_rows`] and [`Read::copy_raw`] give the
+//! raw `COPY` data instead, decoded where it is consumed ([`BinaryRows::feed`]) into
+//! borrowed [`Cell`]s: snapshot creation writes JSON from them on its writer thread without
+//! building a row of values. Both routes decode every field the same way.
+//!
 //! A [`Read`] owns one connection taken out of the pool. [`Read::finish`] rolls back
 //! (nothing was written but temporary tables); dropped without it, or after a failed step,
 //! the connection is closed instead of going back to the pool half-way through a COPY or
 //! with a transaction open. Each backend's SQL lives in its own file.
 
+mod copy_binary;
 mod copy_text;
 mod mysql;
+mod pg_text;
 mod postgres;
 mod sqlite;
 
@@ -30,6 +39,9 @@ use crate::error::{Error, Result};
 use crate::schema::{Column, QualifiedName, Table};
 use crate::value::Row;
 use crate::write::WriteError;
+
+pub use copy_binary::Cell;
+use copy_binary::{Decoder, Tuples};
 
 /// What a backend needs to stream one table's rows.
 pub(super) struct Select<'a> {
@@ -73,6 +85,64 @@ impl Select<'_> {
         };
         Error::query(what, sqlx::Error::Decode(message.into().into()))
     }
+}
+
+/// Receives the cells of raw binary rows ([`BinaryRows::feed`]).
+pub trait CellSink {
+    /// Field `column` of the current row.
+    fn cell(&mut self, column: usize, cell: Cell<'_>);
+    /// The current row is complete.
+    fn end_row(&mut self);
+}
+
+/// Decodes the raw binary `COPY` data of one table (from [`Read::copy_raw`]), buffer by
+/// buffer; a row may span buffers.
+pub struct BinaryRows {
+    table: QualifiedName,
+    names: Vec<String>,
+    columns: Vec<(Decoder, crate::schema::ColumnType)>,
+    tuples: Tuples,
+}
+
+impl BinaryRows {
+    /// Feeds one buffer: `sink` hears every cell of every row it completes.
+    pub fn feed(&mut self, data: &[u8], sink: &mut impl CellSink) -> Result<()> {
+        let columns = &self.columns;
+        self.tuples
+            .feed(
+                data,
+                |tuple| {
+                    copy_binary::visit_tuple(tuple, columns, |i, cell| sink.cell(i, cell))?;
+                    sink.end_row();
+                    Ok(())
+                },
+                |message| (None, message.to_string()),
+            )
+            .map_err(|(column, message)| self.decode_error(column, message))
+    }
+
+    /// Fails unless the data ended where it should.
+    pub fn finish(&self) -> Result<()> {
+        if self.tuples.is_complete() {
+            Ok(())
+        } else {
+            Err(self.decode_error(None, "the binary COPY data ended before its trailer".into()))
+        }
+    }
+
+    fn decode_error(&self, column: Option<usize>, message: String) -> Error {
+        let what = match column.and_then(|i| self.names.get(i)) {
+            Some(column) => format!("reading column \"{column}\" of {}", self.table),
+            None => format!("reading rows of {}", self.table),
+        };
+        Error::query(what, sqlx::Error::Decode(message.into()))
+    }
+}
+
+/// A binary `COPY` statement waiting to run ([`Read::copy_raw`]).
+pub struct RawCopy {
+    statement: String,
+    what: String,
 }
 
 /// Gathers rows into batches of at most `size` and sends each full one.
@@ -178,22 +248,7 @@ impl Read {
         sender: &Sender<Vec<Row>>,
     ) -> Result<u64> {
         self.ensure_usable()?;
-        let columns = columns
-            .iter()
-            .map(|name| {
-                table.column(name).ok_or_else(|| WriteError::UnknownColumn {
-                    table: table.name.clone(),
-                    column: name.clone(),
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        if columns.is_empty() {
-            return Err(WriteError::NoColumns {
-                table: table.name.clone(),
-                what: "a read",
-            }
-            .into());
-        }
+        let columns = select_columns(table, columns)?;
         let select = Select {
             table,
             columns,
@@ -205,6 +260,56 @@ impl Read {
             Session::MySql(s) => s.rows(&select, sender).await,
             Session::Sqlite(s) => s.rows(&select, sender).await,
         };
+        self.track(result)
+    }
+
+    /// On PostgreSQL with the binary format: the rows [`Read::rows`] would stream, as a
+    /// binary `COPY` to run with [`Read::copy_raw`] and the decoder of its data. `None`
+    /// elsewhere, or when a table is read as text.
+    pub async fn binary_rows(
+        &mut self,
+        table: &Table,
+        columns: &[String],
+        filter: Option<&str>,
+    ) -> Result<Option<(RawCopy, BinaryRows)>> {
+        self.ensure_usable()?;
+        let Session::Postgres(session) = &mut self.session else {
+            return Ok(None);
+        };
+        let select = Select {
+            table,
+            columns: select_columns(table, columns)?,
+            filter,
+            batch: 1,
+        };
+        let result = session.binary_copy(&select).await;
+        let Some((statement, decoders)) = self.track(result)? else {
+            return Ok(None);
+        };
+        Ok(Some((
+            RawCopy {
+                statement,
+                what: select.what(),
+            },
+            BinaryRows {
+                table: table.name.clone(),
+                names: columns.to_vec(),
+                columns: decoders,
+                tuples: Tuples::default(),
+            },
+        )))
+    }
+
+    /// Runs `copy`, sending its data in buffers of about 1 MiB to `sender` (decode them with
+    /// the [`BinaryRows`] that came with it).
+    pub async fn copy_raw(&mut self, copy: RawCopy, sender: &Sender<Vec<u8>>) -> Result<()> {
+        self.ensure_usable()?;
+        let Session::Postgres(session) = &mut self.session else {
+            return Err(Error::Unsupported(
+                "raw COPY data exists only on PostgreSQL".into(),
+            ));
+        };
+        let result = session.copy_raw(&copy.statement, &copy.what, sender).await;
         self.track(result)
     }
 
@@ -260,6 +365,27 @@ impl Read {
         }
         Ok(())
     }
+}
+
+/// The columns named, checked against the table.
+fn select_columns<'a>(table: &'a Table, columns: &[String]) -> Result<Vec<&'a Column>> {
+    let found = columns
+        .iter()
+        .map(|name| {
+            table.column(name).ok_or_else(|| WriteError::UnknownColumn {
+                table: table.name.clone(),
+                column: name.clone(),
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    if found.is_empty() {
+        return Err(WriteError::NoColumns {
+            table: table.name.clone(),
+            what: "a read",
+        }
+        .into());
+    }
+    Ok(found)
 }
 
 /// A statement's single value that is not an integer.

@@ -108,29 +108,96 @@ pub fn write_json(out: &mut Vec<u8>, value: &Value, ty: &ColumnType) {
         Value::Decimal(s) => {
             serde_json::to_writer(&mut *out, s).expect("BUG: a string always serializes")
         }
-        Value::Text(s)
-            if !(matches!(ty, ColumnType::Binary { .. })
-                || (is_float(ty) && parse_float_spelling(s).is_some())) =>
-        {
-            serde_json::to_writer(&mut *out, s).expect("BUG: a string always serializes")
-        }
+        Value::Text(s) => write_text_json(out, s, ty),
         Value::Uuid(u) => quoted(
             out,
             u.hyphenated()
                 .encode_lower(&mut uuid::Uuid::encode_buffer()),
         ),
-        Value::Date(_) | Value::Time(_) | Value::Timestamp(_) | Value::TimestampTz(_) => {
-            match to_json(value, ty) {
-                // ISO forms hold no character JSON escapes.
-                Json::String(s) => quoted(out, &s),
-                other => {
-                    serde_json::to_writer(&mut *out, &other).expect("BUG: JSON always serializes")
-                }
+        // ISO forms hold no character JSON escapes; the rare years chrono writes
+        // otherwise go through `to_json`.
+        Value::Date(d) => {
+            out.push(b'"');
+            if iso::push_date(out, *d) {
+                out.push(b'"');
+            } else {
+                out.pop();
+                serialize(out, value, ty);
             }
         }
-        _ => serde_json::to_writer(&mut *out, &to_json(value, ty))
-            .expect("BUG: JSON always serializes"),
+        Value::Time(t) => {
+            out.push(b'"');
+            iso::push_time(out, *t);
+            out.push(b'"');
+        }
+        Value::Timestamp(t) => {
+            out.push(b'"');
+            if iso::push_date(out, t.date()) {
+                out.push(b'T');
+                iso::push_time(out, t.time());
+                out.push(b'"');
+            } else {
+                out.pop();
+                serialize(out, value, ty);
+            }
+        }
+        Value::TimestampTz(t) => {
+            out.push(b'"');
+            if iso::push_rfc3339_utc(out, t.naive_utc()) {
+                out.push(b'"');
+            } else {
+                out.pop();
+                serialize(out, value, ty);
+            }
+        }
+        // The value itself, not a copy of it, when it needs no tag.
+        Value::Json(j) if !needs_json_tag(j, ty) => {
+            serde_json::to_writer(&mut *out, j).expect("BUG: JSON always serializes")
+        }
+        _ => serialize(out, value, ty),
     }
+}
+
+/// Appends the snapshot JSON of text `s` read from a column of type `ty`: what
+/// [`write_json`] writes for a [`Value::Text`] holding it.
+pub fn write_text_json(out: &mut Vec<u8>, s: &str, ty: &ColumnType) {
+    if matches!(ty, ColumnType::Binary { .. })
+        || (is_float(ty) && parse_float_spelling(s).is_some())
+    {
+        serialize(out, &Value::Text(s.to_string()), ty);
+    } else {
+        serde_json::to_writer(&mut *out, s).expect("BUG: a string always serializes");
+    }
+}
+
+/// Writes JSON lines from the cells of raw binary rows: for each row exactly what
+/// [`super::store::TableWriter::write_values`] writes for its values.
+pub struct JsonLines<'a> {
+    pub out: &'a mut Vec<u8>,
+    pub types: &'a [ColumnType],
+    /// Rows completed.
+    pub rows: u64,
+}
+
+impl crate::read::CellSink for JsonLines<'_> {
+    fn cell(&mut self, column: usize, cell: crate::read::Cell<'_>) {
+        self.out.push(if column == 0 { b'[' } else { b',' });
+        let ty = &self.types[column];
+        match cell {
+            crate::read::Cell::Text(s) => write_text_json(self.out, s, ty),
+            crate::read::Cell::Value(value) => write_json(self.out, &value, ty),
+        }
+    }
+
+    fn end_row(&mut self) {
+        self.out.extend_from_slice(b"]\n");
+        self.rows += 1;
+    }
+}
+
+/// Appends the serialized [`to_json`] of `value`.
+fn serialize(out: &mut Vec<u8>, value: &Value, ty: &ColumnType) {
+    serde_json::to_writer(&mut *out, &to_json(value, ty)).expect("BUG: JSON always serializes")
 }
 
 /// The snapshot JSON of a value read from a column of type `ty`.
@@ -183,35 +250,17 @@ pub fn to_json(value: &Value, ty: &ColumnType) -> Json {
         Value::TimestampTz(t) => {
             // RFC 3339 in UTC with `Z`, six fraction digits (nine when needed), as chrono's
             // `to_rfc3339_opts` writes it — without interpreting a pattern per value.
-            let naive = t.naive_utc();
-            let nanos = naive.time().nanosecond() % 1_000_000_000;
-            if !(0..=9999).contains(&chrono::Datelike::year(&naive.date()))
-                || naive.time().nanosecond() >= 1_000_000_000
-            {
-                let digits = if nanos.is_multiple_of(1_000) {
-                    SecondsFormat::Micros
-                } else {
-                    SecondsFormat::Nanos
-                };
-                return Json::String(t.to_rfc3339_opts(digits, true));
+            let mut s = Vec::with_capacity(30);
+            if iso::push_rfc3339_utc(&mut s, t.naive_utc()) {
+                return Json::String(String::from_utf8(s).expect("BUG: ISO forms are ASCII"));
             }
-            use std::fmt::Write;
-            let mut s = String::with_capacity(27);
-            iso::write_date(&mut s, naive.date());
-            let time = naive.time();
-            let _ = write!(
-                s,
-                "T{:02}:{:02}:{:02}",
-                time.hour(),
-                time.minute(),
-                time.second()
-            );
-            let _ = if nanos.is_multiple_of(1_000) {
-                write!(s, ".{:06}Z", nanos / 1_000)
+            let nanos = t.naive_utc().time().nanosecond() % 1_000_000_000;
+            let digits = if nanos.is_multiple_of(1_000) {
+                SecondsFormat::Micros
             } else {
-                write!(s, ".{nanos:09}Z")
+                SecondsFormat::Nanos
             };
-            Json::String(s)
+            Json::String(t.to_rfc3339_opts(digits, true))
         }
         Value::Json(j) => {
             if needs_json_tag(j, ty) {
@@ -524,6 +573,41 @@ mod write_json_tests {
                 },
             ),
         ];
+        let day = |y, m, d| chrono::NaiveDate::from_ymd_opt(y, m, d).unwrap();
+        let tz = ColumnType::Timestamp {
+            with_time_zone: true,
+        };
+        let naive = ColumnType::Timestamp {
+            with_time_zone: false,
+        };
+        let mut cases = cases;
+        for date in [
+            day(1, 1, 1),
+            day(10_000, 1, 1),
+            day(-43, 3, 15),
+            day(0, 12, 31),
+        ] {
+            for nanos in [0, 1_000, 123_456_789, 1_500_000_000] {
+                let at = date.and_hms_nano_opt(23, 59, 59, nanos).unwrap();
+                cases.push((Value::Date(date), ColumnType::Date));
+                cases.push((Value::Timestamp(at), naive.clone()));
+                cases.push((Value::TimestampTz(at.and_utc()), tz.clone()));
+                cases.push((
+                    Value::Time(at.time()),
+                    ColumnType::Time {
+                        with_time_zone: false,
+                    },
+                ));
+            }
+        }
+        for json in [
+            serde_json::Value::Null,
+            serde_json::json!("s"),
+            serde_json::json!({"$blob": 1}),
+        ] {
+            cases.push((Value::Json(json.clone()), ColumnType::Jsonb));
+            cases.push((Value::Json(json), ColumnType::Json));
+        }
         for (value, ty) in cases {
             let mut fast = Vec::new();
             write_json(&mut fast, &value, &ty);
@@ -793,6 +877,31 @@ mod tests {
             round_trip(Value::Timestamp(nanos), &naive),
             json!("2024-02-29T07:08:09.000000001")
         );
+    }
+
+    #[test]
+    fn points_in_time_are_rfc3339_in_utc_as_chrono_writes_them() {
+        for (y, nanos) in [
+            (2026, 0),
+            (1, 999_999_000),
+            (9999, 1),
+            (10_000, 5_000),
+            (-44, 0),
+        ] {
+            let at = NaiveDate::from_ymd_opt(y, 1, 1)
+                .and_then(|d| d.and_hms_nano_opt(1, 2, 3, nanos))
+                .expect("time")
+                .and_utc();
+            let digits = if nanos % 1_000 == 0 {
+                SecondsFormat::Micros
+            } else {
+                SecondsFormat::Nanos
+            };
+            assert_eq!(
+                to_json(&Value::TimestampTz(at), &timestamptz()),
+                json!(at.to_rfc3339_opts(digits, true))
+            );
+        }
     }
 
     #[test]

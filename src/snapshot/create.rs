@@ -11,6 +11,7 @@ use serde::Serialize;
 use tokio::sync::mpsc;
 
 use super::SnapshotError;
+use super::codec::JsonLines;
 use super::manifest::{
     self, ColumnEntry, FORMAT_VERSION, Filter, Manifest, Selection, Source, TableEntry,
 };
@@ -18,7 +19,7 @@ use super::store::{Store, TableWriter};
 use crate::db::{Backend, Db};
 use crate::graph::{Capabilities, DependencyGraph};
 use crate::progress::Observer;
-use crate::read::Read;
+use crate::read::{BinaryRows, RawCopy, Read};
 use crate::schema::{self, IntrospectOptions, Schema, Table};
 use crate::value::Row;
 
@@ -165,31 +166,13 @@ pub async fn create(
             .collect();
         let file = manifest::file_name(name);
         let path = staging.dir.join(&file);
-        let (sender, mut receiver) = mpsc::channel::<Vec<Row>>(4);
         let types: Vec<_> = columns.iter().map(|c| c.column_type.clone()).collect();
-        let writer =
-            tokio::task::spawn_blocking(move || -> Result<(u64, u64, String), SnapshotError> {
-                let mut writer = TableWriter::create(&path)?;
-                let mut rows = 0u64;
-                while let Some(batch) = receiver.blocking_recv() {
-                    for row in batch {
-                        writer.write_values(&row, &types)?;
-                        rows += 1;
-                    }
-                }
-                let (bytes, checksum) = writer.finish()?;
-                Ok((rows, bytes, checksum))
-            });
         let names: Vec<String> = columns.iter().map(|c| c.name.clone()).collect();
-        let read_result = read
-            .rows(table, &names, Some(predicate), BATCH, &sender)
-            .await;
-        drop(sender);
-        let written = writer
-            .await
-            .map_err(|e| SnapshotError::Selection(format!("writer thread failed: {e}")))?;
-        read_result?;
-        let (rows, bytes, checksum) = written?;
+        let (rows, bytes, checksum) = match read.binary_rows(table, &names, Some(predicate)).await?
+        {
+            Some((copy, decoder)) => write_binary(&mut read, copy, decoder, path, types).await?,
+            None => write_values(&mut read, table, &names, predicate, path, types).await?,
+        };
         let seconds = table_started.elapsed().as_secs_f64();
         observer.rows_written(&display, rows);
         observer.table_finished(&display, rows, seconds);
@@ -249,6 +232,82 @@ pub async fn create(
         bytes: manifest.bytes,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// What writing one table file gave: rows, bytes, checksum.
+type Written = (u64, u64, String);
+
+fn writer_failed(e: tokio::task::JoinError) -> SnapshotError {
+    SnapshotError::Selection(format!("writer thread failed: {e}"))
+}
+
+/// Rows read as values on this task, written as JSON on a blocking thread.
+async fn write_values(
+    read: &mut Read,
+    table: &Table,
+    names: &[String],
+    predicate: &str,
+    path: std::path::PathBuf,
+    types: Vec<crate::schema::ColumnType>,
+) -> Result<Written, SnapshotError> {
+    let (sender, mut receiver) = mpsc::channel::<Vec<Row>>(4);
+    let writer = tokio::task::spawn_blocking(move || -> Result<Written, SnapshotError> {
+        let mut writer = TableWriter::create(&path)?;
+        let mut rows = 0u64;
+        while let Some(batch) = receiver.blocking_recv() {
+            for row in batch {
+                writer.write_values(&row, &types)?;
+                rows += 1;
+            }
+        }
+        let (bytes, checksum) = writer.finish()?;
+        Ok((rows, bytes, checksum))
+    });
+    let read_result = read
+        .rows(table, names, Some(predicate), BATCH, &sender)
+        .await;
+    drop(sender);
+    let written = writer.await.map_err(writer_failed)?;
+    read_result?;
+    written
+}
+
+/// PostgreSQL's raw binary `COPY` data received on this task, decoded and written as JSON
+/// on a blocking thread (compressed on zstd's own): the receiving task does little more
+/// than the network.
+async fn write_binary(
+    read: &mut Read,
+    copy: RawCopy,
+    mut decoder: BinaryRows,
+    path: std::path::PathBuf,
+    types: Vec<crate::schema::ColumnType>,
+) -> Result<Written, SnapshotError> {
+    let (sender, mut receiver) = mpsc::channel::<Vec<u8>>(4);
+    let writer = tokio::task::spawn_blocking(move || {
+        let mut writer = TableWriter::create(&path)?;
+        let mut rows = 0u64;
+        while let Some(data) = receiver.blocking_recv() {
+            rows += writer.write_lines(|out| {
+                let mut lines = JsonLines {
+                    out,
+                    types: &types,
+                    rows: 0,
+                };
+                decoder.feed(&data, &mut lines).map(|()| lines.rows)
+            })??;
+        }
+        // Incomplete data is the read's failure when the read failed.
+        let complete = decoder.finish();
+        let (bytes, checksum) = writer.finish()?;
+        Ok::<_, SnapshotError>(((rows, bytes, checksum), complete))
+    });
+    let read_result = read.copy_raw(copy, &sender).await;
+    drop(sender);
+    // A writer that failed (a value it cannot decode, a full disk) stopped the read.
+    let (written, complete) = writer.await.map_err(writer_failed)??;
+    read_result?;
+    complete?;
+    Ok(written)
 }
 
 /// `alias.flag` is true, spelled for the backend.

@@ -353,7 +353,10 @@ impl TableWriter {
             hasher: blake3::Hasher::new(),
             bytes: 0,
         };
-        let encoder = zstd::Encoder::new(hashing, ZSTD_LEVEL)
+        let mut encoder = zstd::Encoder::new(hashing, ZSTD_LEVEL)
+            .map_err(io_error("cannot compress into", path))?;
+        encoder
+            .multithread(1)
             .map_err(io_error("cannot compress into", path))?;
         Ok(TableWriter {
             path: path.to_path_buf(),
@@ -384,6 +387,19 @@ impl TableWriter {
         }
         self.chunk.push(b']');
         self.end_row()
+    }
+
+    /// Appends whole JSON lines written by `write` into the writer's buffer (see
+    /// [`super::codec::JsonLines`]), then compresses the buffer once it is full.
+    pub fn write_lines<T>(
+        &mut self,
+        write: impl FnOnce(&mut Vec<u8>) -> T,
+    ) -> Result<T, StoreError> {
+        let written = write(&mut self.chunk);
+        if self.chunk.len() >= CHUNK {
+            self.flush_chunk()?;
+        }
+        Ok(written)
     }
 
     fn end_row(&mut self) -> Result<(), StoreError> {
@@ -486,6 +502,19 @@ mod tests {
         let mut reader = TableReader::open(&path).unwrap();
         assert_eq!(reader.next_row().unwrap().unwrap()[1], "a\tb\n\\N");
         assert_eq!(reader.next_row().unwrap().unwrap()[1]["k"][1], 2);
+        assert!(reader.next_row().unwrap().is_none());
+    }
+
+    #[test]
+    fn a_table_file_of_concatenated_frames_reads_every_row() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.jsonl.zst");
+        let mut bytes = zstd::encode_all(&b"[1]\n"[..], 3).unwrap();
+        bytes.extend(zstd::encode_all(&b"[2]\n"[..], 3).unwrap());
+        fs::write(&path, bytes).unwrap();
+        let mut reader = TableReader::open(&path).unwrap();
+        assert_eq!(reader.next_row().unwrap().unwrap()[0], 1);
+        assert_eq!(reader.next_row().unwrap().unwrap()[0], 2);
         assert!(reader.next_row().unwrap().is_none());
     }
 }

@@ -1,8 +1,9 @@
 //! The bulk writer: rows into tables at the speed of each backend's own bulk path, all in
 //! one transaction on one connection.
 //!
-//! - PostgreSQL: `COPY ... FROM STDIN` in text format (sqlx `copy_in_raw`), one `COPY` per
-//!   [`Load::write`], each batch encoded into one buffer (`copy_text.rs`);
+//! - PostgreSQL: `COPY ... FROM STDIN` (sqlx `copy_in_raw`), one `COPY` per
+//!   [`Load::write`], each batch encoded into one buffer: in binary format where every
+//!   column's type allows it (`wire.rs`, `copy_binary.rs`), else in text (`copy_text.rs`);
 //! - MySQL/MariaDB: multi-row `INSERT`, each statement sized to `max_allowed_packet` and
 //!   the 65,535 placeholder limit;
 //! - SQLite: prepared multi-row `INSERT` within its variable limit.
@@ -23,6 +24,7 @@
 //! and matches the backend once per capability; `restore.rs` adds what a snapshot restore
 //! needs.
 
+mod copy_binary;
 mod copy_text;
 mod dialect;
 mod fk_check;
@@ -35,6 +37,7 @@ pub(crate) mod session;
 mod sqlite;
 mod target;
 mod update;
+pub(crate) mod wire;
 
 use sqlx::{MySql, Postgres};
 use tokio::sync::mpsc::Receiver;

@@ -1,5 +1,10 @@
-//! PostgreSQL: rows go in with `COPY ... FROM STDIN` in text format, one `COPY` per write,
-//! each batch encoded into one buffer (`copy_text.rs`) and sent as it fills.
+//! PostgreSQL: rows go in with `COPY ... FROM STDIN`, one `COPY` per write, each batch
+//! encoded into one buffer and sent as it fills: in binary format (`copy_binary.rs`) when
+//! every column written is a built-in type fixtura encodes totally, else in text format
+//! (`copy_text.rs`). The binary format spares the server parsing every timestamp, date and
+//! UUID from text, the larger part of a load's server time. A value the binary encoder
+//! cannot carry exactly (see `copy_binary.rs`) ends the binary `COPY` there: the rows
+//! already sent stay (same transaction), and the rest of the write goes in a text `COPY`.
 //!
 //! Foreign keys: `SET LOCAL session_replication_role = replica` switches this
 //! transaction's foreign-key triggers off (PostgreSQL manual, "Client Connection Defaults",
@@ -8,17 +13,21 @@
 //! server checks them, deferrable ones at commit (`SET CONSTRAINTS ALL DEFERRED`). `LOCAL`
 //! settings end with the transaction, so nothing outlives a failure.
 
+use std::collections::HashMap;
+
 use sqlx::postgres::{PgConnection, PgCopyIn, PgPool};
 use sqlx::{AssertSqlSafe, Postgres};
 use tokio::sync::mpsc::Receiver;
 
+use super::copy_binary::{self, Server};
 use super::dialect::Dialect;
 use super::session::Conn;
 use super::target::{self, Target, TempUpdate, UpdatePlan};
+use super::wire::{self, TableWire, Wire};
 use super::{FkChecks, WriteCounts, copy_text};
 use crate::db::Backend;
 use crate::error::{Error, Result};
-use crate::schema::{Identity, Table};
+use crate::schema::{Identity, QualifiedName, Table};
 use crate::value::Row;
 
 const PG: Backend = Backend::Postgres;
@@ -54,6 +63,10 @@ pub(super) const DIALECT: Dialect = Dialect {
 /// A connection in a transaction.
 pub(super) struct Session {
     pub(super) conn: Conn<Postgres>,
+    /// Whether writes may use the binary format ([`wire::binary_enabled`]).
+    binary: bool,
+    /// The wire types of each table written so far (temporary tables share their target's).
+    wires: HashMap<QualifiedName, TableWire>,
 }
 
 impl Session {
@@ -84,7 +97,11 @@ impl Session {
                 .await?
             }
         };
-        Ok(Session { conn })
+        Ok(Session {
+            conn,
+            binary: wire::binary_enabled(),
+            wires: HashMap::new(),
+        })
     }
 
     pub(super) async fn write(
@@ -93,12 +110,34 @@ impl Session {
         batches: &mut Receiver<Vec<Row>>,
         on_rows: &mut (dyn FnMut(u64) + Send),
     ) -> Result<u64> {
-        let statement = format!(
-            "COPY {} ({}) FROM STDIN",
-            target.sql_name,
-            target.column_list(PG)
-        );
-        copy_in(self.conn.get(), &statement, target, batches, on_rows).await
+        let format = self.format(target).await?;
+        copy_in(self.conn.get(), target, format, batches, on_rows).await
+    }
+
+    /// Binary when every column written has a wire type, else text.
+    async fn format(&mut self, target: &Target<'_>) -> Result<Format> {
+        if !self.binary {
+            return Ok(Format::Text);
+        }
+        if !self.wires.contains_key(target.name) {
+            let found = wire::table_wire(self.conn.get(), target.name).await?;
+            self.wires.insert(target.name.clone(), found);
+        }
+        let table = &self.wires[target.name];
+        let wires: Option<Vec<Wire>> = target
+            .columns
+            .iter()
+            .map(|c| table.column(&c.name).and_then(|w| w.wire.clone()))
+            .collect();
+        Ok(match wires {
+            Some(wires) => Format::Binary {
+                wires,
+                server: Server {
+                    numeric_infinity: table.server_version >= 140_000,
+                },
+            },
+            None => Format::Text,
+        })
     }
 
     /// COPY into a temporary table of the target's columns, then one
@@ -225,56 +264,157 @@ pub(super) fn update_sql(plan: &UpdatePlan<'_>) -> TempUpdate {
     }
 }
 
-/// Runs one `COPY ... FROM STDIN` fed by every batch of `batches`.
+/// How rows are sent.
+enum Format {
+    Binary { wires: Vec<Wire>, server: Server },
+    Text,
+}
+
+/// How a `COPY` ended.
+enum Sent {
+    /// Every batch was sent.
+    All,
+    /// A value the binary encoder cannot carry: `batch` is not sent from row `from` on.
+    Switch { batch: Vec<Row>, from: usize },
+}
+
+/// Runs `COPY ... FROM STDIN` fed by every batch of `batches`: one binary `COPY` then,
+/// if a value needs it, one text `COPY` for the rest; or one text `COPY`.
 async fn copy_in(
     conn: &mut PgConnection,
-    statement: &str,
     target: &Target<'_>,
+    format: Format,
     batches: &mut Receiver<Vec<Row>>,
     on_rows: &mut (dyn FnMut(u64) + Send),
 ) -> Result<u64> {
     let what = || format!("copying rows into {}", target.name);
+    let columns = target.column_list(PG);
+    let mut copied = 0;
+    let mut resume = None;
+    if let Format::Binary { wires, server } = &format {
+        let statement = format!(
+            "COPY {} ({columns}) FROM STDIN (FORMAT binary)",
+            target.sql_name
+        );
+        let wires: Vec<&Wire> = wires.iter().collect();
+        let mut copy = conn
+            .copy_in_raw(&statement)
+            .await
+            .map_err(|e| Error::query(what(), e))?;
+        let sent = send_binary(&mut copy, target, &wires, *server, batches, on_rows).await;
+        copied += finish(copy, sent.as_ref().map(|_| ()), what).await?;
+        match sent? {
+            Sent::All => return Ok(copied),
+            Sent::Switch { batch, from } => {
+                tracing::debug!(table = %target.name, "a value needs the text format: the rest of the rows go as text");
+                resume = Some((batch, from));
+            }
+        }
+    }
+    let statement = format!("COPY {} ({columns}) FROM STDIN", target.sql_name);
     let mut copy = conn
-        .copy_in_raw(statement)
+        .copy_in_raw(&statement)
         .await
         .map_err(|e| Error::query(what(), e))?;
-    match send_batches(&mut copy, target, batches, on_rows).await {
+    let sent = send_text(&mut copy, target, resume, batches, on_rows).await;
+    copied += finish(copy, sent.as_ref().map(|_| ()), what).await?;
+    sent?;
+    Ok(copied)
+}
+
+/// Finishes a `COPY` whose data was sent, or aborts it after `sent` failed.
+async fn finish(
+    copy: PgCopyIn<&mut PgConnection>,
+    sent: Result<(), &Error>,
+    what: impl Fn() -> String,
+) -> Result<u64> {
+    match sent {
         Ok(()) => copy.finish().await.map_err(|e| Error::query(what(), e)),
         Err(err) => {
             // A PgCopyIn must be finished or aborted; the load fails either way.
             let _ = copy.abort(err.to_string()).await;
-            Err(err)
+            Ok(0)
         }
     }
 }
 
-async fn send_batches(
+async fn send(
     copy: &mut PgCopyIn<&mut PgConnection>,
     target: &Target<'_>,
+    buffer: &mut Vec<u8>,
+) -> Result<()> {
+    copy.send(buffer.as_slice())
+        .await
+        .map_err(|e| Error::query(format!("copying rows into {}", target.name), e))?;
+    buffer.clear();
+    Ok(())
+}
+
+/// The binary header, every row, the trailer; or, at a value that needs the text format,
+/// the rows before it and the trailer, and where to resume.
+async fn send_binary(
+    copy: &mut PgCopyIn<&mut PgConnection>,
+    target: &Target<'_>,
+    wires: &[&Wire],
+    server: Server,
     batches: &mut Receiver<Vec<Row>>,
     on_rows: &mut (dyn FnMut(u64) + Send),
-) -> Result<()> {
-    let what = || format!("copying rows into {}", target.name);
+) -> Result<Sent> {
     let mut buffer = Vec::with_capacity(SEND_AT + (SEND_AT >> 3));
     let mut scratch = String::new();
+    buffer.extend_from_slice(wire::HEADER);
     while let Some(batch) = batches.recv().await {
         target.check_width(&batch)?;
-        for row in &batch {
-            copy_text::encode_row(row, &mut buffer, &mut scratch);
+        for (i, row) in batch.iter().enumerate() {
+            let start = buffer.len();
+            if copy_binary::encode_row(row, wires, server, &mut buffer, &mut scratch).is_err() {
+                buffer.truncate(start);
+                buffer.extend_from_slice(&wire::TRAILER);
+                send(copy, target, &mut buffer).await?;
+                return Ok(Sent::Switch { batch, from: i });
+            }
             if buffer.len() >= SEND_AT {
-                copy.send(buffer.as_slice())
-                    .await
-                    .map_err(|e| Error::query(what(), e))?;
-                buffer.clear();
+                send(copy, target, &mut buffer).await?;
             }
         }
         if !buffer.is_empty() {
-            copy.send(buffer.as_slice())
-                .await
-                .map_err(|e| Error::query(what(), e))?;
-            buffer.clear();
+            send(copy, target, &mut buffer).await?;
         }
         on_rows(batch.len() as u64);
     }
-    Ok(())
+    buffer.extend_from_slice(&wire::TRAILER);
+    send(copy, target, &mut buffer).await?;
+    Ok(Sent::All)
+}
+
+/// Every row in text format, starting with the rest of a batch the binary `COPY` left.
+async fn send_text(
+    copy: &mut PgCopyIn<&mut PgConnection>,
+    target: &Target<'_>,
+    mut resume: Option<(Vec<Row>, usize)>,
+    batches: &mut Receiver<Vec<Row>>,
+    on_rows: &mut (dyn FnMut(u64) + Send),
+) -> Result<()> {
+    let mut buffer = Vec::with_capacity(SEND_AT + (SEND_AT >> 3));
+    let mut scratch = String::new();
+    loop {
+        let (batch, from) = match resume.take() {
+            Some(part) => part,
+            None => match batches.recv().await {
+                Some(batch) => (batch, 0),
+                None => return Ok(()),
+            },
+        };
+        target.check_width(&batch)?;
+        for row in &batch[from..] {
+            copy_text::encode_row(row, &mut buffer, &mut scratch);
+            if buffer.len() >= SEND_AT {
+                send(copy, target, &mut buffer).await?;
+            }
+        }
+        if !buffer.is_empty() {
+            send(copy, target, &mut buffer).await?;
+        }
+        on_rows(batch.len() as u64);
+    }
 }

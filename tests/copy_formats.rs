@@ -263,3 +263,43 @@ async fn the_welfare_dataset_snapshots_byte_identically_in_both_formats() {
         raw_files(&store.path().join("binary"))
     );
 }
+
+/// A column whose output function lives in a schema this role may not use is read as text
+/// (COPY calls the function without the check; a call in SQL would fail the whole read).
+#[tokio::test]
+async fn an_output_function_the_role_may_not_reach_is_read_as_text() {
+    let Some(db) = TestDb::postgres().await else {
+        return;
+    };
+    let role = format!("fixtura_reader_{}", std::process::id());
+    db.execute(&format!(
+        "CREATE SCHEMA ext;
+         CREATE EXTENSION citext SCHEMA ext;
+         CREATE TABLE users (id integer PRIMARY KEY, email ext.citext, is_test_data boolean DEFAULT true);
+         INSERT INTO users (id, email) VALUES (1, 'A@Example.com'), (2, NULL);
+         DROP ROLE IF EXISTS {role};
+         CREATE ROLE {role} LOGIN;
+         GRANT SELECT ON users TO {role};"
+    ))
+    .await;
+    let mut url = url::Url::parse(&db.url).unwrap();
+    url.set_username(&role).unwrap();
+    let reader = TestDb::attach(fixtura::Backend::Postgres, url.as_str(), &db.name);
+    let (binary, text) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    fixtura(
+        &reader,
+        binary.path(),
+        "binary",
+        &["snapshot", "create", "s"],
+    );
+    fixtura(&reader, text.path(), "text", &["snapshot", "create", "s"]);
+    db.execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .await;
+    assert_eq!(
+        files(&binary.path().join("s")),
+        files(&text.path().join("s"))
+    );
+    let rows = String::from_utf8(files(&binary.path().join("s"))["public.users.jsonl.zst"].clone())
+        .unwrap();
+    assert!(rows.contains("A@Example.com"), "{rows}");
+}

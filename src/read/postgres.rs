@@ -10,7 +10,11 @@
 //! arrives as the very text a text `COPY` prints. `FIXTURA_PG_COPY=text` reads in text.
 //! The `SET LOCAL`s fix every setting that output depends on, for this transaction only
 //! ("Client Connection Defaults": `DateStyle`, `TimeZone`, `IntervalStyle`,
-//! `extra_float_digits`, `bytea_output`).
+//! `extra_float_digits`, `bytea_output`), and keep the row order of a table's scan the
+//! same whatever the format or moment: no parallel workers (whose interleaving depends on
+//! the plan, which wrapping a column in a function can change) and no synchronized scans
+//! (which start a big table's scan wherever another scan is; "Resource Consumption",
+//! "Previous PostgreSQL Versions"). Two snapshots of the same rows are then byte-identical.
 
 use futures_util::TryStreamExt as _;
 use sqlx::postgres::{PgConnection, PgPool};
@@ -34,7 +38,9 @@ const SETTINGS: &str = "SET LOCAL DateStyle = 'ISO, YMD'; \
      SET LOCAL TimeZone = 'UTC'; \
      SET LOCAL IntervalStyle = 'postgres'; \
      SET LOCAL extra_float_digits = 3; \
-     SET LOCAL bytea_output = 'hex'";
+     SET LOCAL bytea_output = 'hex'; \
+     SET LOCAL max_parallel_workers_per_gather = 0; \
+     SET LOCAL synchronize_seqscans = off";
 
 /// Raw binary COPY data is sent on in buffers of about this size.
 pub(super) const RAW_BUFFER: usize = 1 << 20;

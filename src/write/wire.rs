@@ -25,7 +25,15 @@ pub(crate) const TRAILER: [u8; 2] = (-1i16).to_be_bytes();
 /// (the default), or in text format only: `FIXTURA_PG_COPY=text`, a way around a suspected
 /// problem with the binary path that changes nothing but speed.
 pub fn binary_enabled() -> bool {
-    std::env::var("FIXTURA_PG_COPY").map_or(true, |v| !v.eq_ignore_ascii_case("text"))
+    match std::env::var("FIXTURA_PG_COPY") {
+        Err(_) => true,
+        Ok(v) if v.eq_ignore_ascii_case("text") => false,
+        Ok(v) if v.eq_ignore_ascii_case("binary") || v.is_empty() => true,
+        Ok(v) => {
+            tracing::warn!(value = %v, "FIXTURA_PG_COPY is neither \"text\" nor \"binary\": binary COPY stays on");
+            true
+        }
+    }
 }
 
 /// A built-in type whose binary form fixtura writes and reads.
@@ -95,7 +103,9 @@ pub(crate) struct ColumnWire {
     pub wire: Option<Wire>,
     /// The type's output function, schema-qualified and quoted (`pg_catalog.interval_out`):
     /// what `COPY ... TO` in text format calls for the column. `None` when this role may
-    /// not call it itself (`COPY` calls it without that check).
+    /// not call it itself — no `EXECUTE` on it or no `USAGE` on its schema (`COPY` calls it
+    /// without either check) — or when it is not `STRICT` (`COPY` never calls an output
+    /// function on NULL; a call in SQL would).
     pub output: Option<String>,
 }
 
@@ -120,6 +130,7 @@ const COLUMNS_SQL: &str =
         quote_ident(pn.nspname) || '.' || quote_ident(p.proname),
         current_setting('server_version_num')::int4,
         pg_catalog.has_function_privilege(p.oid, 'EXECUTE')
+          AND pg_catalog.has_schema_privilege(pn.oid, 'USAGE') AND p.proisstrict
    FROM pg_catalog.pg_attribute a
    JOIN pg_catalog.pg_class c ON c.oid = a.attrelid
    JOIN pg_catalog.pg_namespace cn ON cn.oid = c.relnamespace

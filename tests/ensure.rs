@@ -379,6 +379,7 @@ per_backend!(
     a_killed_ensure_leaves_a_store_the_next_one_uses,
     the_library_gives_each_test_a_populated_database_of_its_own,
     restore_isolate_gives_each_worker_a_copy_of_a_snapshot,
+    two_keys_filling_one_database_at_once_never_mix,
 );
 
 #[tokio::test]
@@ -459,8 +460,13 @@ async fn gc_drops_stale_and_old_copies_and_never_a_database_it_did_not_make() {
         .output()
         .unwrap()))
     };
+    // The same spec and seed before and after a migration: a new key, and the older
+    // snapshot the one to go beyond --keep 1. Another seed is another set, kept.
     let (old, _) = ensure("1", "a");
-    let (new, new_url) = ensure("2", "b");
+    let (other, _) = ensure("2", "c");
+    db.execute("ALTER TABLE offices ADD COLUMN note text").await;
+    let (new, new_url) = ensure("1", "b");
+    let other_snapshot = other["snapshot"].as_str().unwrap();
     let old_snapshot = old["snapshot"].as_str().unwrap();
     let new_snapshot = new["snapshot"].as_str().unwrap();
     // A database shaped like a fixtura copy of this source, but not made by fixtura.
@@ -476,6 +482,7 @@ async fn gc_drops_stale_and_old_copies_and_never_a_database_it_did_not_make() {
     let names: Vec<&str> = collected.iter().map(|(_, name)| name.as_str()).collect();
     assert!(names.contains(&old_snapshot), "{collected:?}");
     assert!(!names.contains(&new_snapshot), "{collected:?}");
+    assert!(!names.contains(&other_snapshot), "{collected:?}");
     let old_key = &old["key"].as_str().unwrap()[..16];
     let new_key = &new["key"].as_str().unwrap()[..16];
     assert_eq!(
@@ -492,14 +499,18 @@ async fn gc_drops_stale_and_old_copies_and_never_a_database_it_did_not_make() {
     assert!(!names.contains(&impostor.as_str()));
     assert_eq!(
         snapshots(store.path()).0.len(),
-        2,
+        3,
         "a dry run drops nothing"
     );
 
     ok(fixtura(&db.url, store.path(), &["gc", "--keep", "1"])
         .output()
         .unwrap());
-    assert_eq!(snapshots(store.path()).0, vec![new_snapshot.to_string()]);
+    let mut kept = snapshots(store.path()).0;
+    kept.sort();
+    let mut expected = vec![new_snapshot.to_string(), other_snapshot.to_string()];
+    expected.sort();
+    assert_eq!(kept, expected);
     let exists = |name: String| {
         let db = &db;
         async move {
@@ -693,4 +704,157 @@ async fn restore_isolate_gives_each_worker_a_copy_of_a_snapshot(backend: Backend
         .await;
     assert_eq!(restore("a"), a);
     assert_eq!(state(backend, &a).await, filled);
+}
+
+/// Two specs (here: two seeds) ensured into one database at the same time take turns, so
+/// neither cached snapshot holds the other's rows.
+async fn two_keys_filling_one_database_at_once_never_mix(backend: Backend) {
+    let Some(db) = welfare(backend).await else {
+        return;
+    };
+    let store = tempfile::tempdir().unwrap();
+    let spec = spec();
+    let children: Vec<_> = ["1", "2"]
+        .iter()
+        .map(|seed| {
+            fixtura(
+                &db.url,
+                store.path(),
+                &[
+                    "ensure", "--spec", &spec, "--scale", SCALE, "--seed", seed, "--json",
+                ],
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+        })
+        .collect();
+    let summaries: Vec<serde_json::Value> = children
+        .into_iter()
+        .map(|c| summary(&ok(c.wait_with_output().unwrap())).0)
+        .collect();
+    assert_ne!(summaries[0]["snapshot"], summaries[1]["snapshot"]);
+    for s in &summaries {
+        assert_eq!(s["rows"], 1605, "one spec's rows, no more: {s}");
+        let manifest: serde_json::Value = serde_json::from_str(
+            &std::fs::read_to_string(
+                store
+                    .path()
+                    .join(s["snapshot"].as_str().unwrap())
+                    .join("manifest.json"),
+            )
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(manifest["rows"], 1605, "{manifest}");
+    }
+}
+
+/// gc drops by key only against a store that knows keys, and never a copy in use.
+#[tokio::test]
+async fn gc_spares_copies_in_use_and_judges_keys_only_against_a_store_with_snapshots() {
+    let Some(db) = welfare(Backend::Postgres).await else {
+        return;
+    };
+    let store = tempfile::tempdir().unwrap();
+    let _cleanup = Cleanup {
+        url: db.url.clone(),
+        store: store.path().to_path_buf(),
+    };
+    let out = ok(fixtura(
+        &db.url,
+        store.path(),
+        &[
+            "ensure",
+            "--spec",
+            &spec(),
+            "--scale",
+            SCALE,
+            "--isolate",
+            "--worker",
+            "u",
+        ],
+    )
+    .output()
+    .unwrap());
+    let url = out.trim_end().lines().last().unwrap().to_string();
+    let copy = url.rsplit('/').next().unwrap().to_string();
+    // Another store (empty) knows no keys: nothing of this one's is stale by key.
+    let empty = tempfile::tempdir().unwrap();
+    assert_eq!(gc(&db.url, empty.path(), &["--dry-run"]), vec![]);
+    // Old by age, but a test is connected to it: it stays, reported in use.
+    let mut session = <sqlx::PgConnection as sqlx::Connection>::connect(&url)
+        .await
+        .unwrap();
+    let report: serde_json::Value = serde_json::from_str(&ok(fixtura(
+        &db.url,
+        store.path(),
+        &["gc", "--older-than", "0s", "--json"],
+    )
+    .output()
+    .unwrap()))
+    .unwrap();
+    assert!(
+        report["in_use"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|n| n == copy.as_str()),
+        "{report}"
+    );
+    let one: i32 = sqlx::query_scalar("SELECT 1")
+        .fetch_one(&mut session)
+        .await
+        .expect("the session survives gc");
+    assert_eq!(one, 1);
+    drop(session);
+}
+
+/// `snapshot restore --isolate` after a migration: the copy has the migrated schema (its
+/// template is the new schema's, not the old one's).
+#[tokio::test]
+async fn restore_isolate_follows_a_migrated_target() {
+    let Some(db) = welfare(Backend::Postgres).await else {
+        return;
+    };
+    let store = tempfile::tempdir().unwrap();
+    let _cleanup = Cleanup {
+        url: db.url.clone(),
+        store: store.path().to_path_buf(),
+    };
+    ok(fixtura(
+        &db.url,
+        store.path(),
+        &["generate", "--spec", &spec(), "--scale", SCALE],
+    )
+    .output()
+    .unwrap());
+    ok(fixtura(&db.url, store.path(), &["snapshot", "create", "s"])
+        .output()
+        .unwrap());
+    let isolate = |worker: &str| {
+        let out = ok(fixtura(
+            &db.url,
+            store.path(),
+            &["snapshot", "restore", "s", "--isolate", "--worker", worker],
+        )
+        .output()
+        .unwrap());
+        out.trim_end().lines().last().unwrap().to_string()
+    };
+    let before = isolate("a");
+    db.execute("ALTER TABLE offices ADD COLUMN note text DEFAULT 'migrated'")
+        .await;
+    let after = isolate("b");
+    let notes = |url: String| async move {
+        TestDb::attach(Backend::Postgres, &url, &url)
+            .count(
+                "SELECT count(*)::text FROM information_schema.columns \
+                 WHERE table_name = 'offices' AND column_name = 'note'",
+            )
+            .await
+    };
+    assert_eq!(notes(before).await, 0);
+    assert_eq!(notes(after).await, 1, "the copy follows the migration");
 }

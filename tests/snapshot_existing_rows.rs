@@ -359,7 +359,49 @@ async fn rows_of_a_table_without_the_flag_column_are_kept_not_added_twice(backen
     assert!(!store.path().join("audit").exists());
 }
 
+/// A flagged row of a `--with-parents` snapshot is never quietly left out: when a row of
+/// the target that is not test data holds its key, the restore stops, naming the table, and
+/// writes nothing.
+async fn a_flagged_row_whose_key_is_taken_stops_the_restore(backend: Backend) {
+    let Some(source) = company(backend).await else {
+        return;
+    };
+    source
+        .execute(
+            "INSERT INTO departments (id, name, head_id, is_test_data) VALUES (1, 'Real', NULL, false);
+             INSERT INTO employees (id, department_id, name, is_test_data) VALUES
+               (10, 1, 'Test A', true), (11, 1, 'Test B', true);",
+        )
+        .await;
+    let store = tempfile::tempdir().unwrap();
+    ok(fixtura(
+        &source,
+        store.path(),
+        &["snapshot", "create", "company", "--with-parents"],
+    ));
+    let Some(target) = company(backend).await else {
+        return;
+    };
+    // The target's own employee 11 is real data.
+    target
+        .execute(
+            "INSERT INTO departments (id, name, head_id, is_test_data) VALUES (1, 'Real', NULL, false);
+             INSERT INTO employees (id, department_id, name, is_test_data) VALUES (11, 1, 'Real Ed', false);",
+        )
+        .await;
+    let before = employees(&target).await;
+    refused(
+        fixtura(&target, store.path(), &["snapshot", "restore", "company"]),
+        &[
+            "1 flagged row of employees could not be restored",
+            "nothing was written",
+        ],
+    );
+    assert_eq!(employees(&target).await, before);
+}
+
 per_backend!(
+    a_flagged_row_whose_key_is_taken_stops_the_restore,
     existing_parents_are_left_as_they_are_when_the_server_checks_keys,
     a_foreign_key_added_since_the_snapshot_is_left_null_when_the_server_checks_keys,
     rows_of_a_table_without_the_flag_column_are_kept_not_added_twice,

@@ -11,9 +11,9 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
-use super::CacheError;
-use super::isolate::{Kind, Made, Server};
-use crate::snapshot::{Manifest, Store, store};
+use super::isolate::{Kind, Made, Server, snapshot_template_id};
+use super::{CacheError, lock};
+use crate::snapshot::{Manifest, Store, StoreError, store};
 
 /// Temporary directories of writes that have not been touched for this long (or for
 /// `--older-than`, if shorter) are left over from killed processes.
@@ -54,6 +54,9 @@ pub struct GcReport {
     pub collected: Vec<Collected>,
     /// Databases, files and snapshots of fixtura's that stay.
     pub kept: usize,
+    /// Of those, the ones that would have gone but are in use (a session on the database, a
+    /// process reading the snapshot).
+    pub in_use: Vec<String>,
 }
 
 /// Collects.
@@ -62,45 +65,81 @@ pub async fn gc(options: &GcOptions) -> Result<GcReport, CacheError> {
         dry_run: options.dry_run,
         collected: Vec::new(),
         kept: 0,
+        in_use: Vec::new(),
+    };
+    let manifests: Vec<Manifest> = options
+        .store
+        .list()?
+        .into_iter()
+        .filter_map(|(_, m)| m.ok())
+        .collect();
+    // The target's schema, for the ids of `snapshot restore --isolate` templates (which
+    // cover the target's schema as well as the snapshot).
+    let target = match &options.url {
+        Some(url) => {
+            let db = crate::db::connect(url).await?;
+            let fingerprint = super::schema_fingerprint(&db, &options.flag).await;
+            db.close().await;
+            Some((url, fingerprint?))
+        }
+        None => None,
     };
 
-    // Snapshots: the newest `keep` per ensure name stay.
-    let mut by_name: BTreeMap<String, Vec<Manifest>> = BTreeMap::new();
+    // Snapshots `ensure` made: the newest `keep` of each (name, spec, backend, seed, scale)
+    // stay; every other snapshot stays.
+    let mut groups: BTreeMap<String, Vec<&Manifest>> = BTreeMap::new();
     let mut live_ids: HashSet<String> = HashSet::new();
-    for (_, manifest) in options.store.list()? {
-        let Ok(manifest) = manifest else { continue };
+    for manifest in &manifests {
         match &manifest.cache {
-            Some(cache) => by_name
-                .entry(cache.name.clone())
+            Some(cache) => groups
+                .entry(format!(
+                    "{}\u{0}{}\u{0}{:?}\u{0}{}\u{0}{}",
+                    cache.name, cache.spec, manifest.source.backend, cache.seed, cache.scale
+                ))
                 .or_default()
                 .push(manifest),
             None => {
-                live_ids.insert(snapshot_id(&manifest));
+                if let Some((_, fingerprint)) = &target {
+                    live_ids.insert(snapshot_template_id(manifest, fingerprint));
+                }
                 report.kept += 1;
             }
         }
     }
-    for (name, mut manifests) in by_name {
-        manifests.sort_by(|a, b| b.created_at.cmp(&a.created_at));
-        for (i, manifest) in manifests.into_iter().enumerate() {
+    for mut group in groups.into_values() {
+        group.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        for (i, manifest) in group.into_iter().enumerate() {
+            let cache = manifest
+                .cache
+                .as_ref()
+                .expect("BUG: grouped by its cache entry");
             if i < options.keep {
-                live_ids.insert(snapshot_id(&manifest));
-                if let Some(cache) = &manifest.cache {
-                    live_ids.insert(cache.key[..16].to_string());
-                }
+                live_ids.insert(cache.key.get(..16).unwrap_or(&cache.key).to_string());
                 report.kept += 1;
                 continue;
             }
             if !options.dry_run {
-                options.store.delete(&manifest.name)?;
+                // Not while a process reads it (or builds it again).
+                let Some(_lock) = lock::try_lock(&options.store.dir, &manifest.name)? else {
+                    report.kept += 1;
+                    report.in_use.push(manifest.name.clone());
+                    continue;
+                };
+                match options.store.delete(&manifest.name) {
+                    Ok(()) | Err(StoreError::NotFound { .. }) => {}
+                    Err(e) => return Err(e.into()),
+                }
             }
             report.collected.push(Collected {
                 kind: "snapshot",
                 name: manifest.name.clone(),
                 reason: format!(
-                    "older than the {} newest cached snapshot{} of \"{name}\"",
+                    "older than the {} newest cached snapshot{} of {} (seed {}, scale {})",
                     options.keep,
-                    if options.keep == 1 { "" } else { "s" }
+                    if options.keep == 1 { "" } else { "s" },
+                    cache.spec,
+                    cache.seed,
+                    cache.scale
                 ),
             });
         }
@@ -125,11 +164,18 @@ pub async fn gc(options: &GcOptions) -> Result<GcReport, CacheError> {
                 continue;
             }
             if !options.dry_run {
-                fs::remove_dir_all(entry.path()).map_err(|e| CacheError::Io {
-                    action: "cannot remove",
-                    path: entry.path().display().to_string(),
-                    source: e,
-                })?;
+                match fs::remove_dir_all(entry.path()) {
+                    Ok(()) => {}
+                    // Another cleaner (or the delete that left it) got there first.
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                    Err(e) => {
+                        return Err(CacheError::Io {
+                            action: "cannot remove",
+                            path: entry.path().display().to_string(),
+                            source: e,
+                        });
+                    }
+                }
             }
             report.collected.push(Collected {
                 kind: "temporary",
@@ -142,8 +188,10 @@ pub async fn gc(options: &GcOptions) -> Result<GcReport, CacheError> {
         }
     }
 
-    // Copies on the server (or beside the SQLite file).
-    if let Some(url) = &options.url {
+    // Copies on the server (or beside the SQLite file). A key is stale only against a store
+    // that has snapshots: an empty or wrong store says nothing about what is in use.
+    if let Some((url, _)) = target {
+        let live_ids = (!manifests.is_empty()).then_some(&live_ids);
         let mut server = Server::open(url, &options.flag).await?;
         let result = async {
             let source = server.source_tag();
@@ -151,23 +199,24 @@ pub async fn gc(options: &GcOptions) -> Result<GcReport, CacheError> {
                 if made.source != source {
                     continue; // another database's copies
                 }
-                match verdict(&made, &live_ids, options) {
-                    Some(reason) => {
-                        if !options.dry_run {
-                            server.drop_made(&made).await?;
-                        }
-                        report.collected.push(Collected {
-                            kind: match made.kind {
-                                Kind::Template => "template",
-                                Kind::Clone => "clone",
-                                Kind::Scratch => "scratch",
-                            },
-                            name: made.name.clone(),
-                            reason,
-                        });
-                    }
-                    None => report.kept += 1,
+                let Some(reason) = verdict(&made, live_ids, options) else {
+                    report.kept += 1;
+                    continue;
+                };
+                if !options.dry_run && !server.collect(&made).await? {
+                    report.kept += 1;
+                    report.in_use.push(made.name.clone());
+                    continue;
                 }
+                report.collected.push(Collected {
+                    kind: match made.kind {
+                        Kind::Template => "template",
+                        Kind::Clone => "clone",
+                        Kind::Scratch => "scratch",
+                    },
+                    name: made.name.clone(),
+                    reason,
+                });
             }
             Ok::<(), CacheError>(())
         }
@@ -179,7 +228,8 @@ pub async fn gc(options: &GcOptions) -> Result<GcReport, CacheError> {
 }
 
 /// Why `made` should go, or `None` to keep it.
-fn verdict(made: &Made, live_ids: &HashSet<String>, options: &GcOptions) -> Option<String> {
+/// `live_ids`: the ids the store's snapshots give, or `None` when the store has none.
+fn verdict(made: &Made, live_ids: Option<&HashSet<String>>, options: &GcOptions) -> Option<String> {
     let old = made.age.is_some_and(|age| age > options.older_than);
     match made.kind {
         Kind::Clone
@@ -193,10 +243,12 @@ fn verdict(made: &Made, live_ids: &HashSet<String>, options: &GcOptions) -> Opti
                 made.run.as_deref().unwrap_or_default()
             ))
         }
-        Kind::Template | Kind::Clone if !live_ids.contains(&made.id) => Some(format!(
-            "its key {} is stale: no snapshot in the store has it",
-            made.id
-        )),
+        Kind::Template | Kind::Clone if live_ids.is_some_and(|live| !live.contains(&made.id)) => {
+            Some(format!(
+                "its key {} is stale: no snapshot in the store has it",
+                made.id
+            ))
+        }
         _ if old => Some(format!(
             "older than {} ({} old)",
             human(options.older_than),
@@ -204,11 +256,6 @@ fn verdict(made: &Made, live_ids: &HashSet<String>, options: &GcOptions) -> Opti
         )),
         _ => None,
     }
-}
-
-/// The id a snapshot's copies carry when `snapshot restore --isolate` made them.
-pub fn snapshot_id(manifest: &Manifest) -> String {
-    manifest.checksum[..16.min(manifest.checksum.len())].to_string()
 }
 
 /// `3h`, `2d`, `45s`.
@@ -229,21 +276,18 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
         Some(i) => text.split_at(i),
         None => (text, "s"),
     };
-    let n: u64 = number
-        .parse()
-        .map_err(|_| format!("\"{text}\" is not a duration like 90s, 30m, 24h or 7d"))?;
+    let invalid = || format!("\"{text}\" is not a duration like 90s, 30m, 24h or 7d");
+    let n: u64 = number.parse().map_err(|_| invalid())?;
     let seconds = match unit {
         "s" => 1,
         "m" => 60,
         "h" => 3600,
         "d" => 86_400,
-        _ => {
-            return Err(format!(
-                "\"{text}\" is not a duration like 90s, 30m, 24h or 7d"
-            ));
-        }
+        _ => return Err(invalid()),
     };
-    Ok(Duration::from_secs(n * seconds))
+    n.checked_mul(seconds)
+        .map(Duration::from_secs)
+        .ok_or_else(invalid)
 }
 
 #[cfg(test)]
@@ -277,18 +321,35 @@ mod tests {
     fn stale_keys_old_copies_and_finished_runs_go_and_the_rest_stays() {
         let live: HashSet<String> = ["live".to_string()].into();
         let o = options();
-        assert!(verdict(&made(Kind::Template, "gone", 1, None), &live, &o).is_some());
-        assert!(verdict(&made(Kind::Clone, "gone", 1, Some("r")), &live, &o).is_some());
-        assert!(verdict(&made(Kind::Template, "live", 1, None), &live, &o).is_none());
-        assert!(verdict(&made(Kind::Template, "live", 7200, None), &live, &o).is_some());
-        assert!(verdict(&made(Kind::Scratch, "gone", 1, None), &live, &o).is_none());
-        assert!(verdict(&made(Kind::Scratch, "gone", 7200, None), &live, &o).is_some());
+        assert!(verdict(&made(Kind::Template, "gone", 1, None), Some(&live), &o).is_some());
+        assert!(verdict(&made(Kind::Clone, "gone", 1, Some("r")), Some(&live), &o).is_some());
+        assert!(verdict(&made(Kind::Template, "live", 1, None), Some(&live), &o).is_none());
+        assert!(verdict(&made(Kind::Template, "live", 7200, None), Some(&live), &o).is_some());
+        assert!(verdict(&made(Kind::Scratch, "gone", 1, None), Some(&live), &o).is_none());
+        assert!(verdict(&made(Kind::Scratch, "gone", 7200, None), Some(&live), &o).is_some());
         let ending_run = GcOptions {
             run: Some("r".into()),
             ..options()
         };
-        assert!(verdict(&made(Kind::Clone, "live", 1, Some("r")), &live, &ending_run).is_some());
-        assert!(verdict(&made(Kind::Clone, "live", 1, Some("q")), &live, &ending_run).is_none());
+        assert!(
+            verdict(
+                &made(Kind::Clone, "live", 1, Some("r")),
+                Some(&live),
+                &ending_run
+            )
+            .is_some()
+        );
+        assert!(
+            verdict(
+                &made(Kind::Clone, "live", 1, Some("q")),
+                Some(&live),
+                &ending_run
+            )
+            .is_none()
+        );
+        // An empty store knows no keys: nothing is stale by key, only by age.
+        assert!(verdict(&made(Kind::Template, "gone", 1, None), None, &o).is_none());
+        assert!(verdict(&made(Kind::Template, "gone", 7200, None), None, &o).is_some());
     }
 
     #[test]
@@ -299,5 +360,9 @@ mod tests {
         assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(604_800));
         assert!(parse_duration("soon").is_err());
         assert!(parse_duration("5y").is_err());
+        assert!(
+            parse_duration("99999999999999999d").is_err(),
+            "too long is an error, not a wrap"
+        );
     }
 }

@@ -1,10 +1,11 @@
 //! The store's file locks: one process builds a snapshot while the others wait.
 //!
-//! An exclusive `flock(2)` (std's `File::lock`) on `<store>/.locks/<name>.lock`. The kernel
-//! releases it when the holder's file is closed — when the process exits, however it
-//! exits, `SIGKILL` included — so a dead holder never blocks the others. Lock files are
-//! never deleted: unlinking one while another process has it open would let two processes
-//! hold "the" lock on two different files.
+//! A `flock(2)` (std's `File::lock`) on `<store>/.locks/<name>.lock`: exclusive to build or
+//! delete snapshot `name`, shared to read it, so a snapshot never disappears under a reader.
+//! The kernel releases a lock when the holder's file is closed — when the process exits,
+//! however it exits, `SIGKILL` included — so a dead holder never blocks the others. Lock
+//! files are never deleted: unlinking one while another process has it open would let two
+//! processes hold "the" lock on two different files.
 
 use std::fs::{self, File, OpenOptions};
 use std::path::{Path, PathBuf};
@@ -32,13 +33,43 @@ pub fn lock_path(store_dir: &Path, name: &str) -> PathBuf {
 }
 
 /// Takes the exclusive lock of `name` in `store_dir`, waiting as long as another process
-/// holds it; returns the lock and how long it waited.
+/// holds it (or a shared one); returns the lock and how long it waited.
 pub async fn lock(store_dir: &Path, name: &str) -> Result<(StoreLock, Duration), LockError> {
     lock_file(lock_path(store_dir, name)).await
 }
 
+/// Takes a shared lock of `name` in `store_dir` (readers share; a writer waits for them),
+/// waiting while another process holds it exclusively.
+pub async fn lock_shared(store_dir: &Path, name: &str) -> Result<(StoreLock, Duration), LockError> {
+    take(lock_path(store_dir, name), Mode::Shared).await
+}
+
+/// The exclusive lock of `name` if nobody holds any lock of it now; `None` if somebody does.
+pub fn try_lock(store_dir: &Path, name: &str) -> Result<Option<StoreLock>, LockError> {
+    let path = lock_path(store_dir, name);
+    let file = open(&path)?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(StoreLock { _file: file, path })),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(source)) => Err(LockError {
+            path: path.display().to_string(),
+            source,
+        }),
+    }
+}
+
 /// Takes the exclusive lock on the file at `path` (created if missing, with its directory).
 pub async fn lock_file(path: PathBuf) -> Result<(StoreLock, Duration), LockError> {
+    take(path, Mode::Exclusive).await
+}
+
+#[derive(Clone, Copy)]
+enum Mode {
+    Shared,
+    Exclusive,
+}
+
+fn open(path: &Path) -> Result<File, LockError> {
     let error = |source| LockError {
         path: path.display().to_string(),
         source,
@@ -48,21 +79,39 @@ pub async fn lock_file(path: PathBuf) -> Result<(StoreLock, Duration), LockError
     {
         fs::create_dir_all(dir).map_err(error)?;
     }
-    let file = OpenOptions::new()
+    OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
-        .open(&path)
-        .map_err(error)?;
+        .open(path)
+        .map_err(error)
+}
+
+async fn take(path: PathBuf, mode: Mode) -> Result<(StoreLock, Duration), LockError> {
+    let file = open(&path)?;
+    let error = |source| LockError {
+        path: path.display().to_string(),
+        source,
+    };
     let started = Instant::now();
-    let file = match file.try_lock() {
+    let attempt = match mode {
+        Mode::Shared => file.try_lock_shared(),
+        Mode::Exclusive => file.try_lock(),
+    };
+    let file = match attempt {
         Ok(()) => file,
         Err(std::fs::TryLockError::WouldBlock) => {
             // Blocking in the kernel: on a thread of its own, not the runtime's.
-            tokio::task::spawn_blocking(move || file.lock().map(|()| file))
-                .await
-                .map_err(|e| error(std::io::Error::other(e.to_string())))?
-                .map_err(error)?
+            tokio::task::spawn_blocking(move || {
+                match mode {
+                    Mode::Shared => file.lock_shared(),
+                    Mode::Exclusive => file.lock(),
+                }
+                .map(|()| file)
+            })
+            .await
+            .map_err(|e| error(std::io::Error::other(e.to_string())))?
+            .map_err(error)?
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(error(e)),
     };
@@ -88,6 +137,21 @@ mod tests {
         drop(first);
         let (_second, waited) = second.await.unwrap();
         assert!(waited >= Duration::from_millis(250), "{waited:?}");
+    }
+
+    #[tokio::test]
+    async fn readers_share_and_keep_a_writer_out() {
+        let dir = tempfile::tempdir().unwrap();
+        let (reader, _) = lock_shared(dir.path(), "s").await.unwrap();
+        let (_other_reader, waited) = lock_shared(dir.path(), "s").await.unwrap();
+        assert!(waited < Duration::from_secs(1));
+        assert!(
+            try_lock(dir.path(), "s").unwrap().is_none(),
+            "a writer waits for readers"
+        );
+        drop(reader);
+        drop(_other_reader);
+        assert!(try_lock(dir.path(), "s").unwrap().is_some());
     }
 
     #[tokio::test]

@@ -15,6 +15,7 @@
 //! usable: its lock dies with it, its temporary directory is ignored (and removed by
 //! `fixtura gc`).
 
+mod ensure;
 pub mod gc;
 pub mod isolate;
 pub mod key;
@@ -22,22 +23,18 @@ pub mod lock;
 pub mod testdb;
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::Instant;
 
 use serde::Serialize;
 
+pub use self::ensure::ensure;
 pub use self::isolate::{Identity, Isolated};
 pub use self::key::{CacheKey, KeyInputs, cache_key};
-use crate::db::{self, Db};
+use crate::db::Db;
 use crate::generate::spec::{Spec, SpecError};
-use crate::generate::{self, ChecksChoice, GenerateError, GenerateOptions};
-use crate::progress::Observer;
+use crate::generate::{ChecksChoice, GenerateError};
 use crate::schema::{self, IntrospectOptions};
-use crate::snapshot::manifest::{self, CacheEntry};
-use crate::snapshot::{
-    self, Clean, CreateOptions, RestoreOptions, SnapshotError, Store, StoreError,
-};
+use crate::snapshot::manifest;
+use crate::snapshot::{SnapshotError, Store, StoreError};
 
 /// Why `ensure`, `cache-key` or `gc` failed.
 #[derive(Debug, thiserror::Error)]
@@ -73,6 +70,8 @@ pub enum CacheError {
     },
     #[error("{0}")]
     Unsafe(String),
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// What to ensure.
@@ -150,19 +149,11 @@ pub async fn key_for(
         spec.seed = seed;
     }
     if !(scale > 0.0 && scale.is_finite()) {
-        return Err(CacheError::Isolation(format!(
+        return Err(CacheError::Invalid(format!(
             "the scale must be a positive number, not {scale}"
         )));
     }
-    let schema = schema::introspect(
-        db,
-        &IntrospectOptions {
-            flag: spec.flag.clone(),
-        },
-    )
-    .await?;
-    let tables: Vec<&schema::Table> = schema.tables.iter().collect();
-    let fingerprint = manifest::fingerprint(&schema, &tables);
+    let (fingerprint, schema) = schema_and_fingerprint(db, &spec.flag).await?;
     let key = cache_key(&KeyInputs {
         spec: &text,
         seed: spec.seed,
@@ -196,6 +187,27 @@ pub async fn key_for(
     ))
 }
 
+/// The fingerprint of the whole schema of `db` (every table), as cache keys and template
+/// ids take it.
+pub async fn schema_fingerprint(db: &Db, flag: &str) -> Result<String, CacheError> {
+    Ok(schema_and_fingerprint(db, flag).await?.0)
+}
+
+async fn schema_and_fingerprint(
+    db: &Db,
+    flag: &str,
+) -> Result<(String, schema::Schema), CacheError> {
+    let schema = schema::introspect(
+        db,
+        &IntrospectOptions {
+            flag: flag.to_string(),
+        },
+    )
+    .await?;
+    let tables: Vec<&schema::Table> = schema.tables.iter().collect();
+    Ok((manifest::fingerprint(&schema, &tables), schema))
+}
+
 /// The spec file's stem, in the characters a snapshot name may hold.
 fn default_name(spec: &Path) -> String {
     let stem = spec
@@ -217,268 +229,6 @@ fn default_name(spec: &Path) -> String {
         "fixtures".into()
     } else {
         clean
-    }
-}
-
-/// Restores the cached snapshot for the spec, or generates and caches it; with
-/// `isolate`, into a copy of the worker's own.
-pub async fn ensure(
-    options: &EnsureOptions,
-    observer: Arc<dyn Observer>,
-) -> Result<EnsureSummary, CacheError> {
-    let started = Instant::now();
-    let target = db::connect(&options.url).await?;
-    let keyed = key_for(
-        &target,
-        &options.spec,
-        options.seed,
-        options.scale,
-        options.name.as_deref(),
-    )
-    .await;
-    let (report, spec) = match keyed {
-        Ok(k) => k,
-        Err(e) => {
-            target.close().await;
-            return Err(e);
-        }
-    };
-    let mut summary = EnsureSummary {
-        key: report.key.full().to_string(),
-        snapshot: report.snapshot.clone(),
-        hit: false,
-        rows: 0,
-        lock_wait_seconds: 0.0,
-        generate_seconds: 0.0,
-        snapshot_seconds: 0.0,
-        restore_seconds: 0.0,
-        template_seconds: 0.0,
-        clone_seconds: 0.0,
-        seconds: 0.0,
-        isolated: None,
-        notes: Vec::new(),
-    };
-    let cache = CacheEntry {
-        key: report.key.full().to_string(),
-        name: report
-            .snapshot
-            .strip_suffix(&format!("-{}", report.key.short()))
-            .unwrap_or(&report.snapshot)
-            .to_string(),
-        spec: options.spec.display().to_string(),
-        seed: spec.seed,
-        scale: options.scale,
-    };
-    let build = Build {
-        options,
-        spec: &spec,
-        cache,
-        observer: observer.clone(),
-    };
-
-    match &options.isolate {
-        None => {
-            // Filling one database is one process at a time: the whole of it under the lock.
-            if !options.allow_any_db {
-                let name = db::database_name(&target).await?;
-                if !snapshot::restore::looks_like_test_database(&name) {
-                    target.close().await;
-                    return Err(CacheError::Unsafe(format!(
-                        "refusing to fill database \"{name}\": ensure deletes its flagged rows first, and \
-                         its name does not look like a test database (it should contain a word like test, \
-                         dev, ci, local, tmp or fixture); pass --allow-any-db if you mean it, or --isolate"
-                    )));
-                }
-            }
-            let (_lock, waited) = lock::lock(&options.store.dir, &report.snapshot).await?;
-            summary.lock_wait_seconds = waited.as_secs_f64();
-            let result = if cached(&options.store, &report.snapshot, &mut summary.notes)? {
-                summary.hit = true;
-                observer.step("cache hit: restoring the snapshot");
-                let restoring = Instant::now();
-                let restored = snapshot::restore(
-                    &target,
-                    &options.store,
-                    &RestoreOptions {
-                        name: report.snapshot.clone(),
-                        clean: Clean::Flagged,
-                        allow_any_db: true, // checked above
-                        checks: options.checks,
-                    },
-                    observer.clone(),
-                )
-                .await;
-                summary.restore_seconds = restoring.elapsed().as_secs_f64();
-                restored.map(|_| ()).map_err(CacheError::from)
-            } else {
-                build
-                    .generate_into(&target, &report.snapshot, &mut summary)
-                    .await
-            };
-            target.close().await;
-            result?;
-        }
-        Some(identity) => {
-            target.close().await;
-            let mut server = isolate::Server::open(&options.url, &spec.flag).await?;
-            let result = async {
-                if cached(&options.store, &report.snapshot, &mut summary.notes)? {
-                    summary.hit = true;
-                } else {
-                    let (_lock, waited) = lock::lock(&options.store.dir, &report.snapshot).await?;
-                    summary.lock_wait_seconds = waited.as_secs_f64();
-                    if cached(&options.store, &report.snapshot, &mut summary.notes)? {
-                        summary.hit = true;
-                    } else {
-                        build
-                            .generate_into_scratch(&mut server, &report, &mut summary)
-                            .await?;
-                    }
-                }
-                let isolated = server
-                    .isolate(
-                        &options.store,
-                        &report.snapshot,
-                        report.key.short(),
-                        identity,
-                        observer.clone(),
-                    )
-                    .await?;
-                summary.template_seconds = isolated.template_seconds;
-                summary.clone_seconds = isolated.copy_seconds;
-                summary.isolated = Some(isolated);
-                Ok::<(), CacheError>(())
-            }
-            .await;
-            server.close().await;
-            result?;
-        }
-    }
-    if summary.rows == 0 {
-        summary.rows = options.store.manifest(&report.snapshot)?.rows;
-    }
-    summary.seconds = started.elapsed().as_secs_f64();
-    tracing::info!(
-        snapshot = %summary.snapshot,
-        hit = summary.hit,
-        lock_wait = summary.lock_wait_seconds,
-        seconds = summary.seconds,
-        copy = ?summary.isolated.as_ref().map(|i| crate::db::redact(&i.url)),
-        "ensured"
-    );
-    Ok(summary)
-}
-
-/// Whether the store holds an intact snapshot `name`. A damaged one (an interrupted copy of
-/// a CI cache, an edited file) is deleted, with a note, so it is made again.
-fn cached(store: &Store, name: &str, notes: &mut Vec<String>) -> Result<bool, CacheError> {
-    let damage = match store.manifest(name) {
-        Ok(manifest) => match store.verify(&manifest) {
-            Ok(()) => return Ok(true),
-            Err(e) => e,
-        },
-        Err(StoreError::NotFound { .. }) => return Ok(false),
-        Err(StoreError::Io {
-            source,
-            path,
-            action,
-        }) => {
-            return Err(StoreError::Io {
-                action,
-                path,
-                source,
-            }
-            .into());
-        }
-        Err(e) => e,
-    };
-    notes.push(format!("replaced a damaged cached snapshot: {damage}"));
-    match store.delete(name) {
-        Ok(()) | Err(StoreError::NotFound { .. }) => Ok(false),
-        Err(e) => Err(e.into()),
-    }
-}
-
-/// Making the cached snapshot on a miss.
-struct Build<'a> {
-    options: &'a EnsureOptions,
-    spec: &'a Spec,
-    cache: CacheEntry,
-    observer: Arc<dyn Observer>,
-}
-
-impl Build<'_> {
-    /// Generates into `db` (after deleting its flagged rows), then snapshots its flagged rows
-    /// with the rows they reference.
-    async fn generate_into(
-        &self,
-        db: &Db,
-        snapshot: &str,
-        summary: &mut EnsureSummary,
-    ) -> Result<(), CacheError> {
-        self.observer.step("cache miss: generating the spec's rows");
-        let generating = Instant::now();
-        let generated = generate::generate(
-            db,
-            self.spec,
-            &GenerateOptions {
-                scale: self.options.scale,
-                checks: self.options.checks,
-                clean_flagged: true,
-                ..GenerateOptions::default()
-            },
-            self.observer.clone(),
-        )
-        .await?;
-        summary.generate_seconds = generating.elapsed().as_secs_f64();
-        summary.rows = generated.rows;
-        self.observer.step("caching the rows as a snapshot");
-        let snapshotting = Instant::now();
-        let created = snapshot::create(
-            db,
-            &self.options.store,
-            &CreateOptions {
-                name: snapshot.to_string(),
-                description: Some(format!(
-                    "fixtura ensure: {} (seed {}, scale {})",
-                    self.cache.spec, self.cache.seed, self.cache.scale
-                )),
-                flag: self.spec.flag.clone(),
-                filters: Vec::new(),
-                with_parents: true,
-                cache: Some(self.cache.clone()),
-            },
-            self.observer.clone(),
-        )
-        .await?;
-        summary.snapshot_seconds = snapshotting.elapsed().as_secs_f64();
-        summary.rows = created.rows;
-        Ok(())
-    }
-
-    /// The miss path with isolation: generate into a scratch copy of the target, snapshot
-    /// it, then keep the copy as the template (or drop it where there are none).
-    async fn generate_into_scratch(
-        &self,
-        server: &mut isolate::Server,
-        report: &KeyReport,
-        summary: &mut EnsureSummary,
-    ) -> Result<(), CacheError> {
-        let scratch = server.scratch(report.key.short()).await?;
-        let built = async {
-            let db = db::connect(&scratch.url).await?;
-            let result = self.generate_into(&db, &report.snapshot, summary).await;
-            db.close().await;
-            result
-        }
-        .await;
-        match built {
-            Ok(()) => server.promote(&scratch, report.key.short()).await,
-            Err(e) => {
-                let _ = server.discard(&scratch).await;
-                Err(e)
-            }
-        }
     }
 }
 

@@ -93,7 +93,13 @@ impl TestDbBuilder {
             .isolated
             .clone()
             .expect("BUG: an isolated ensure returns its copy");
-        let pool = db::connect(&isolated.url).await?;
+        let pool = match db::connect(&isolated.url).await {
+            Ok(pool) => pool,
+            Err(e) => {
+                let _ = drop_copy(&url, &isolated.database).await;
+                return Err(e.into());
+            }
+        };
         Ok(TestDb {
             pool,
             url: isolated.url,
@@ -162,7 +168,10 @@ impl TestDb {
 impl Drop for TestDb {
     fn drop(&mut self) {
         if self.keep || std::thread::panicking() {
-            eprintln!("fixtura: kept the test's database for a look: {}", self.url);
+            eprintln!(
+                "fixtura: kept the test's database for a look: {}",
+                db::redact(&self.url)
+            );
             return;
         }
         // Dropping a database is async and this may run inside the test's runtime: on a
@@ -193,6 +202,14 @@ impl Drop for TestDb {
             Err(_) => eprintln!("fixtura: could not drop test database {}", self.database),
         }
     }
+}
+
+/// Drops the copy `database` made from `target`.
+async fn drop_copy(target: &str, database: &str) -> Result<(), CacheError> {
+    let mut server = Server::open(target, "").await?;
+    let result = server.drop_copy(database).await;
+    server.close().await;
+    result
 }
 
 #[cfg(test)]

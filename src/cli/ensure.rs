@@ -67,7 +67,10 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
     let summary = tokio::select! {
         result = cache::ensure(&options, bars.clone()) => result?,
         _ = tokio::signal::ctrl_c() => {
-            anyhow::bail!("interrupted: nothing was published; the database was left as it was")
+            anyhow::bail!(
+                "interrupted: a load in progress was rolled back; run ensure again \
+                 (a half-made copy is left for `fixtura gc`)"
+            )
         }
     };
     bars.clear();

@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
-use fixtura::cache::gc::snapshot_id;
-use fixtura::cache::isolate::{Identity, Server};
+use fixtura::cache::isolate::{Identity, Server, snapshot_template_id};
 use fixtura::inspect::text::aligned;
 use fixtura::schema::DEFAULT_FLAG;
 use fixtura::snapshot::manifest::Filter;
@@ -262,13 +261,16 @@ async fn restore_isolated(
     let manifest = store.manifest(&args.name)?;
     let identity = Identity::new(args.run_id.as_deref(), args.worker.as_deref());
     let bars = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
-    let id = snapshot_id(&manifest);
+    let db = fixtura::connect(url).await?;
+    let fingerprint = fixtura::cache::schema_fingerprint(&db, &manifest.selection.flag).await;
+    db.close().await;
+    let id = snapshot_template_id(&manifest, &fingerprint?);
     let mut server = Server::open(url, &manifest.selection.flag).await?;
     let work = server.isolate(store, &args.name, &id, &identity, bars.clone());
     let result = tokio::select! {
         result = work => result,
         _ = tokio::signal::ctrl_c() => {
-            anyhow::bail!("interrupted: no copy was made")
+            anyhow::bail!("interrupted: no copy was handed out (a half-made one is left for `fixtura gc`)")
         }
     };
     server.close().await;

@@ -36,4 +36,9 @@ pub enum SnapshotError {
     Blocked(String),
     #[error("a snapshot value cannot be restored: {0}")]
     Codec(String),
+    #[error(
+        "{0}; nothing was written: the database's rows do not match those the snapshot was made \
+         with (restore into the database it was made from, or one with the same reference data)"
+    )]
+    Collision(String),
 }

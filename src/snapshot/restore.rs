@@ -234,7 +234,23 @@ pub async fn restore(
             .await
             .map_err(|e| SnapshotError::Selection(format!("reader thread failed: {e}")))?;
         let (rows, skipped) = written?;
-        read?;
+        let flagged = read?;
+        // Rows already there are left as they are only when they are what the snapshot
+        // holds (parents, rows without the flag); a flagged row left out because an
+        // unflagged row holds its key would be lost without a word.
+        if let (true, Some(flag), Clean::Flagged | Clean::Truncate) =
+            (keep_existing, &entry.flag_column, options.clean)
+        {
+            let restored = load.count_flagged(table, flag).await?;
+            if restored < flagged {
+                return Err(SnapshotError::Collision(format!(
+                    "{} flagged row{} of {display} could not be restored: rows already in the database \
+                     (not flagged) hold the same primary or unique key",
+                    flagged - restored,
+                    if flagged - restored == 1 { "" } else { "s" }
+                )));
+            }
+        }
         let seconds = table_started.elapsed().as_secs_f64();
         observer.table_finished(&display, rows, seconds);
         summaries.push(TableSummary {
@@ -311,9 +327,10 @@ fn update_key(
     Ok(key)
 }
 
+/// The rows, and the reader, which ends with how many rows it sent had the flag set.
 type Reader = (
     mpsc::Receiver<Vec<Row>>,
-    tokio::task::JoinHandle<Result<(), SnapshotError>>,
+    tokio::task::JoinHandle<Result<u64, SnapshotError>>,
 );
 
 /// Decodes a table file on a blocking thread into batches of rows: every column, with
@@ -341,11 +358,24 @@ fn spawn_reader(
             .collect(),
     };
     let snapshot = manifest.name.clone();
+    let flag = entry
+        .flag_column
+        .as_ref()
+        .and_then(|f| entry.columns.iter().position(|c| &c.name == f));
     let (sender, receiver) = mpsc::channel::<Vec<Row>>(4);
-    let handle = tokio::task::spawn_blocking(move || -> Result<(), SnapshotError> {
+    let handle = tokio::task::spawn_blocking(move || -> Result<u64, SnapshotError> {
         let mut reader = TableReader::open(&path)?;
         let mut batch = Vec::with_capacity(BATCH);
+        let mut flagged = 0;
         while let Some(row) = reader.next_row()? {
+            // As the servers read a flag: true, or a number other than 0.
+            if flag.and_then(|i| row.get(i)).is_some_and(|v| match v {
+                serde_json::Value::Bool(b) => *b,
+                serde_json::Value::Number(n) => n.as_f64().is_some_and(|n| n != 0.0),
+                _ => false,
+            }) {
+                flagged += 1;
+            }
             let mut values = Vec::with_capacity(columns.len());
             for (i, ty, null) in &columns {
                 let json = row.get(*i).ok_or_else(|| {
@@ -363,13 +393,13 @@ fn spawn_reader(
             }
             batch.push(values);
             if batch.len() == BATCH && sender.blocking_send(std::mem::take(&mut batch)).is_err() {
-                return Ok(()); // the writer stopped: its error is reported
+                return Ok(flagged); // the writer stopped: its error is reported
             }
         }
         if !batch.is_empty() {
             let _ = sender.blocking_send(batch);
         }
-        Ok(())
+        Ok(flagged)
     });
     (receiver, handle)
 }

@@ -132,6 +132,23 @@ impl Load {
         self.track(result)
     }
 
+    /// How many rows of `table` have their `flag` column true.
+    pub async fn count_flagged(&mut self, table: &Table, flag: &str) -> Result<u64> {
+        self.ensure_usable()?;
+        check_column(table, flag)?;
+        let dialect = self.dialect();
+        let backend = dialect.backend;
+        let sql = format!(
+            "SELECT count(*) FROM {} WHERE {}",
+            backend.quote_table(&table.name),
+            (dialect.flag_is_set)(&backend.quote_ident(flag))
+        );
+        let what = format!("counting the flagged rows of {}", table.name);
+        let result = self.fetch_int(sql, &what).await;
+        self.track(result)
+            .map(|n| u64::try_from(n.unwrap_or(0)).unwrap_or(0))
+    }
+
     /// Empties `tables`: on PostgreSQL one `TRUNCATE a, b, c`, never `CASCADE` (a table
     /// outside the list that references one of them makes it fail); on MySQL/MariaDB
     /// `DELETE FROM` each in the order given, since `TRUNCATE` commits implicitly; on

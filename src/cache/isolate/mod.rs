@@ -77,12 +77,21 @@ impl Identity {
             });
         let run = run
             .or_else(|| env("NEXTEST_RUN_ID"))
-            .unwrap_or_else(|| format!("p{}", std::os::unix::process::parent_id()));
+            .unwrap_or_else(parent_process);
         Identity {
             run: name_part(&run),
             worker: name_part(&worker),
         }
     }
+}
+
+/// The parent process's id, where the platform tells it (else this process's).
+fn parent_process() -> String {
+    #[cfg(unix)]
+    let id = std::os::unix::process::parent_id();
+    #[cfg(not(unix))]
+    let id = std::process::id();
+    format!("p{id}")
 }
 
 /// An id as a name part: lower-case letters and digits, at most [`ID_PART`] of them; an
@@ -309,7 +318,10 @@ impl Server {
             Server::MySql(a) => {
                 let started = Instant::now();
                 let (database, url) = a.fresh_copy(id, identity).await?;
-                fill(&url, store, snapshot, observer).await?;
+                if let Err(e) = fill(&url, store, snapshot, observer).await {
+                    let _ = a.drop_database(&database).await;
+                    return Err(e);
+                }
                 Ok(Isolated {
                     database,
                     url,
@@ -345,15 +357,14 @@ impl Server {
             }
             observer.step("building the template: restoring the snapshot into a copy");
             let scratch = self.scratch(id).await?;
-            match fill(&scratch.url, store, snapshot, observer).await {
-                Ok(()) => {}
-                Err(e) => {
-                    let _ = self.discard(&scratch).await;
-                    return Err(e);
-                }
+            let filled = match fill(&scratch.url, store, snapshot, observer).await {
+                Ok(()) => self.promote(&scratch, id).await,
+                Err(e) => Err(e),
+            };
+            if filled.is_err() {
+                let _ = self.discard(&scratch).await;
             }
-            self.promote(&scratch, id).await?;
-            Ok(true)
+            filled.map(|()| true)
         }
         .await;
         if let (Some(lock), Server::Postgres(a)) = (pg_lock, &mut *self) {
@@ -380,13 +391,18 @@ impl Server {
         }
     }
 
-    /// Drops one of them.
-    pub async fn drop_made(&mut self, made: &Made) -> Result<(), CacheError> {
-        self.drop_copy(&made.name).await
+    /// Drops one of them, unless it is in use (someone is connected to it): `false` then.
+    /// Never forces sessions out, unlike [`Server::drop_copy`].
+    pub async fn collect(&mut self, made: &Made) -> Result<bool, CacheError> {
+        match self {
+            Server::Postgres(a) => a.drop_unused(&made.name).await,
+            Server::MySql(a) => a.drop_unused(&made.name).await,
+            Server::Sqlite(f) => f.remove(&made.name).map(|()| true),
+        }
     }
 
-    /// Drops the copy named `name` (a database, or a SQLite file's path); refuses anything
-    /// fixtura did not make.
+    /// Drops the copy named `name` (a database, or a SQLite file's path), closing any session
+    /// still on it; refuses anything fixtura did not make.
     pub async fn drop_copy(&mut self, name: &str) -> Result<(), CacheError> {
         match self {
             Server::Postgres(a) => a.drop_database(name).await,
@@ -468,6 +484,14 @@ impl Made {
             run,
         })
     }
+}
+
+/// The id of the copies `snapshot restore --isolate` makes of `manifest` for a target whose
+/// schema has `fingerprint`: a template holds the target's tables as well as the snapshot's
+/// rows, so a migrated target gets a template of its own.
+pub fn snapshot_template_id(manifest: &crate::snapshot::Manifest, fingerprint: &str) -> String {
+    let id = blake3::hash(format!("{}\u{0}{fingerprint}", manifest.checksum).as_bytes());
+    id.to_hex()[..16].to_string()
 }
 
 /// The template database of `id` copied from `source`.

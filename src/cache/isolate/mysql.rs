@@ -222,6 +222,37 @@ impl Admin {
         .await
     }
 
+    /// Drops a database fixtura made unless a session holds one of its tables (a
+    /// transaction open on it): then `false` after a few seconds' wait, instead of waiting
+    /// for the test using it to end.
+    pub(super) async fn drop_unused(&mut self, name: &str) -> Result<bool, CacheError> {
+        self.run(
+            "SET SESSION lock_wait_timeout = 5".into(),
+            "bounding the wait for a database in use",
+        )
+        .await?;
+        let dropped = self.drop_database(name).await;
+        self.run(
+            "SET SESSION lock_wait_timeout = DEFAULT".into(),
+            "restoring lock_wait_timeout",
+        )
+        .await?;
+        match dropped {
+            Ok(()) => Ok(true),
+            // ER_LOCK_WAIT_TIMEOUT: a metadata lock held by a session using the database.
+            Err(CacheError::Database(crate::Error::Query {
+                source: sqlx::Error::Database(e),
+                ..
+            })) if e
+                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                .is_some_and(|e| e.number() == 1205) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     /// `None`: no such database; `Some(None)`: not ours.
     async fn find(&mut self, name: &str) -> Result<Option<Option<Made>>, CacheError> {
         let comment_column = if self.mariadb {

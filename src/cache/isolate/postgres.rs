@@ -163,9 +163,14 @@ impl Admin {
         })
     }
 
+    /// Whether the template of `id` is there: a database of that name with fixtura's
+    /// template marker for that id (a database of the name without it is not cloned).
     pub(super) async fn template_exists(&mut self, id: &str) -> Result<bool, CacheError> {
         let name = self.template_name(id);
-        Ok(self.marker(&name).await?.is_some())
+        Ok(matches!(
+            self.marker(&name).await?,
+            Some(Some(m)) if m.kind == Kind::Template && m.id == id
+        ))
     }
 
     /// Marks the filled scratch database a template and renames it into place in one step
@@ -230,9 +235,10 @@ impl Admin {
         Ok(())
     }
 
-    /// The worker's database: `CREATE DATABASE … TEMPLATE` of the template; an earlier
-    /// copy for the same run and worker is dropped first (never a database without
-    /// fixtura's marker).
+    /// The worker's database: `CREATE DATABASE … TEMPLATE` of the template under a scratch
+    /// name, marked, then renamed to the worker's name — so a database under a worker's name
+    /// always carries its marker. An earlier copy for the same run and worker is dropped
+    /// first (never a database without fixtura's marker).
     pub(super) async fn clone_template(
         &mut self,
         id: &str,
@@ -249,36 +255,91 @@ impl Admin {
                 )));
             }
         }
-        self.copy(&template, &name).await?;
+        let scratch = scratch_name(id, &self.source);
+        self.copy(&template, &scratch).await?;
         let source = self.source.clone();
-        self.mark(
-            &name,
-            &Marker::new(Kind::Clone, id, &source, Some(identity)),
-        )
-        .await?;
+        let placed = async {
+            self.mark(
+                &scratch,
+                &Marker::new(Kind::Clone, id, &source, Some(identity)),
+            )
+            .await?;
+            self.run(
+                format!(
+                    "ALTER DATABASE {} RENAME TO {}",
+                    PG.quote_ident(&scratch),
+                    PG.quote_ident(&name)
+                ),
+                &format!("naming the copy \"{name}\""),
+            )
+            .await
+        }
+        .await;
+        if let Err(e) = placed {
+            let _ = self.force_drop(&scratch).await;
+            return Err(e);
+        }
         Ok((name.clone(), with_database(&self.url, &name)?))
     }
 
-    /// Drops a database fixtura made (a template is unmarked as one first), closing any
-    /// session still connected to it (`WITH (FORCE)`, PostgreSQL 13).
+    /// Drops a database fixtura made, closing any session still connected to it
+    /// (`WITH (FORCE)`, PostgreSQL 13): a worker's copy being replaced, a test's copy.
     pub(super) async fn drop_database(&mut self, name: &str) -> Result<(), CacheError> {
-        match self.marker(name).await? {
-            None => return Ok(()),
-            Some(None) => {
-                return Err(CacheError::Isolation(format!(
-                    "database \"{name}\" was not made by fixtura: not dropping it"
-                )));
-            }
-            Some(Some(_)) => {}
+        if self.ours(name).await? {
+            self.force_drop(name).await?;
         }
-        let quoted = PG.quote_ident(name);
+        Ok(())
+    }
+
+    /// Drops a database fixtura made unless a session is connected to it (then `false`):
+    /// what `gc` does, so a test running on a copy never loses it.
+    pub(super) async fn drop_unused(&mut self, name: &str) -> Result<bool, CacheError> {
+        if !self.ours(name).await? {
+            return Ok(true);
+        }
+        self.unmark_template(name).await?;
+        let drop = format!("DROP DATABASE IF EXISTS {}", PG.quote_ident(name));
+        match sqlx::raw_sql(AssertSqlSafe(drop))
+            .execute(&mut self.conn)
+            .await
+        {
+            Ok(_) => Ok(true),
+            // object_in_use: someone is connected.
+            Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55006") => Ok(false),
+            Err(e) => Err(Error::query(format!("dropping database \"{name}\""), e).into()),
+        }
+    }
+
+    /// Whether `name` exists and is fixtura's (marker and name shape); an error if it
+    /// exists and is not.
+    async fn ours(&mut self, name: &str) -> Result<bool, CacheError> {
+        match self.marker(name).await? {
+            None => Ok(false),
+            Some(Some(marker)) if Made::from_name(name, Some(&marker)).is_some() => Ok(true),
+            Some(_) => Err(CacheError::Isolation(format!(
+                "database \"{name}\" was not made by fixtura: not dropping it"
+            ))),
+        }
+    }
+
+    async fn unmark_template(&mut self, name: &str) -> Result<(), CacheError> {
         self.run(
-            format!("ALTER DATABASE {quoted} WITH IS_TEMPLATE false"),
+            format!(
+                "ALTER DATABASE {} WITH IS_TEMPLATE false",
+                PG.quote_ident(name)
+            ),
             &format!("dropping database \"{name}\""),
         )
-        .await?;
+        .await
+    }
+
+    async fn force_drop(&mut self, name: &str) -> Result<(), CacheError> {
+        self.unmark_template(name).await?;
         self.run(
-            format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"),
+            format!(
+                "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                PG.quote_ident(name)
+            ),
             &format!("dropping database \"{name}\""),
         )
         .await

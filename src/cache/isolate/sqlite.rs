@@ -6,8 +6,9 @@
 //! the template. A worker's copy is a file copy of the template, written under a temporary
 //! name and renamed, so nobody opens a half-copied database.
 //!
-//! Names: `<stem>.fixtura-t-<id>.db` (template), `<stem>.fixtura-w-<id>-<run>-<worker>.db`
-//! (worker), `<stem>.fixtura-s-<id>-<tag>.db` (scratch), in the target's directory.
+//! Names: `<file>.fixtura-t-<id>.db` (template), `<file>.fixtura-w-<id>-<run>-<worker>.db`
+//! (worker), `<file>.fixtura-s-<id>-<tag>.db` (scratch), in the target's directory, `<file>`
+//! the target's file name (`app_test.db`).
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -26,7 +27,8 @@ use crate::error::Error;
 pub struct Files {
     target: PathBuf,
     dir: PathBuf,
-    stem: String,
+    /// The target's file name: every copy's name starts with it.
+    file: String,
 }
 
 impl Files {
@@ -48,16 +50,16 @@ impl Files {
             .parent()
             .map(Path::to_path_buf)
             .unwrap_or_else(|| PathBuf::from("."));
-        let stem = target
-            .file_stem()
+        let file = target
+            .file_name()
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_else(|| "db".into());
-        Ok(Files { target, dir, stem })
+        Ok(Files { target, dir, file })
     }
 
     fn path(&self, kind: &str, rest: &str) -> PathBuf {
         self.dir
-            .join(format!("{}.fixtura-{kind}-{rest}.db", self.stem))
+            .join(format!("{}.fixtura-{kind}-{rest}.db", self.file))
     }
 
     fn template_path(&self, id: &str) -> PathBuf {
@@ -121,7 +123,8 @@ impl Files {
             action: "cannot publish",
             path: template.display().to_string(),
             source: e,
-        })
+        })?;
+        sync_dir(&self.dir)
     }
 
     pub(super) async fn clone_template(
@@ -144,7 +147,11 @@ impl Files {
             }
         };
         fs::copy(&template, &temporary).map_err(io("cannot copy to", &temporary))?;
+        fs::File::open(&temporary)
+            .and_then(|f| f.sync_all())
+            .map_err(io("cannot sync", &temporary))?;
         fs::rename(&temporary, &path).map_err(io("cannot rename into place", &path))?;
+        sync_dir(&self.dir)?;
         Ok((path.display().to_string(), Self::url(&path)))
     }
 
@@ -155,12 +162,18 @@ impl Files {
             .file_name()
             .map(|f| f.to_string_lossy().to_string())
             .unwrap_or_default();
-        if self.parse(&file).is_none() {
+        let Some(made) = self.parse(&file) else {
             return Err(CacheError::Isolation(format!(
                 "{name} was not made by fixtura: not removing it"
             )));
+        };
+        // A template's lock file goes with it: a builder that still holds the old one
+        // publishes by rename, which is safe against another builder.
+        let mut suffixes = vec!["", "-wal", "-shm", "-journal"];
+        if made.kind == Kind::Template {
+            suffixes.push(".lock");
         }
-        for suffix in ["", "-wal", "-shm", "-journal"] {
+        for suffix in suffixes {
             let mut p = path.clone().into_os_string();
             p.push(suffix);
             match fs::remove_file(&p) {
@@ -179,9 +192,16 @@ impl Files {
     }
 
     /// Reads one of this target's copy file names.
+    /// A copy left half-written (`<copy>.tmp-<pid>`, by a killed process) reads as scratch.
     fn parse(&self, file: &str) -> Option<Made> {
-        let rest = file
-            .strip_prefix(&format!("{}.fixtura-", self.stem))?
+        let (file_name, partial) = match file.rsplit_once(".tmp-") {
+            Some((name, pid)) if !pid.is_empty() && pid.chars().all(|c| c.is_ascii_digit()) => {
+                (name, true)
+            }
+            _ => (file, false),
+        };
+        let rest = file_name
+            .strip_prefix(&format!("{}.fixtura-", self.file))?
             .strip_suffix(".db")?;
         let parts: Vec<&str> = rest.split('-').collect();
         let hex = |s: &str, n: usize| s.len() == n && s.chars().all(|c| c.is_ascii_hexdigit());
@@ -198,7 +218,7 @@ impl Files {
         };
         Some(Made {
             name: self.dir.join(file).display().to_string(),
-            kind,
+            kind: if partial { Kind::Scratch } else { kind },
             id: parts[1].to_string(),
             source: source_tag(&self.target.display().to_string()),
             age: None,
@@ -233,4 +253,15 @@ impl Files {
     pub(super) fn source(&self) -> String {
         source_tag(&self.target.display().to_string())
     }
+}
+
+/// fsync a directory so a rename in it is durable.
+fn sync_dir(dir: &Path) -> Result<(), CacheError> {
+    fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| CacheError::Io {
+            action: "cannot sync",
+            path: dir.display().to_string(),
+            source: e,
+        })
 }

@@ -18,14 +18,16 @@ use super::GlobalArgs;
 
 Goes: worker copies and templates whose key no snapshot in the store has (stale), or older
 than --older-than; scratch copies left by killed processes (older than --older-than);
-snapshots made by `ensure` beyond the --keep newest per name; temporary directories whose
-writer is gone (killed mid-write). Never a database, file or snapshot fixtura did not make.
-Without --db only the store is collected.")]
+snapshots made by `ensure` beyond the --keep newest of each spec, seed, scale and backend;
+temporary directories whose writer is gone (killed mid-write). Never a database, file or
+snapshot fixtura did not make, and never one in use (a session on it, a process reading
+it). Keys are stale only against a store that has snapshots. Without a database (--db or
+DATABASE_URL) only the store is collected.")]
 pub struct Args {
     /// Copies and templates older than this go (90s, 30m, 24h, 7d)
     #[arg(long, default_value = "24h", value_parser = gc::parse_duration, value_name = "AGE")]
     older_than: std::time::Duration,
-    /// Cached snapshots kept per name (the newest)
+    /// Cached snapshots kept per spec, seed, scale and backend (the newest)
     #[arg(long, default_value_t = 2, value_name = "N")]
     keep: usize,
     /// Drop every worker copy of this run, whatever its age

@@ -664,6 +664,17 @@ async fn a_miss_that_would_orphan_unflagged_rows_writes_nothing_and_names_them()
     );
 }
 
+/// Generates the spec's rows into `db` and snapshots them as `name`.
+fn generate_and_snapshot(db: &TestDb, store: &Path, name: &str) {
+    let spec = spec();
+    for args in [
+        &["generate", "--spec", &spec, "--scale", SCALE][..],
+        &["snapshot", "create", name][..],
+    ] {
+        ok(fixtura(&db.url, store, args).output().unwrap());
+    }
+}
+
 async fn restore_isolate_gives_each_worker_a_copy_of_a_snapshot(backend: Backend) {
     let Some(db) = welfare(backend).await else {
         return;
@@ -673,16 +684,7 @@ async fn restore_isolate_gives_each_worker_a_copy_of_a_snapshot(backend: Backend
         url: db.url.clone(),
         store: store.path().to_path_buf(),
     };
-    ok(fixtura(
-        &db.url,
-        store.path(),
-        &["generate", "--spec", &spec(), "--scale", SCALE],
-    )
-    .output()
-    .unwrap());
-    ok(fixtura(&db.url, store.path(), &["snapshot", "create", "s"])
-        .output()
-        .unwrap());
+    generate_and_snapshot(&db, store.path(), "s");
     let filled = state(backend, &db.url).await;
     let restore = |worker: &str| {
         let out = ok(fixtura(
@@ -823,16 +825,7 @@ async fn restore_isolate_follows_a_migrated_target() {
         url: db.url.clone(),
         store: store.path().to_path_buf(),
     };
-    ok(fixtura(
-        &db.url,
-        store.path(),
-        &["generate", "--spec", &spec(), "--scale", SCALE],
-    )
-    .output()
-    .unwrap());
-    ok(fixtura(&db.url, store.path(), &["snapshot", "create", "s"])
-        .output()
-        .unwrap());
+    generate_and_snapshot(&db, store.path(), "s");
     let isolate = |worker: &str| {
         let out = ok(fixtura(
             &db.url,

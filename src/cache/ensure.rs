@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use super::isolate::{Identity, Server};
-use super::{CacheError, EnsureOptions, EnsureSummary, KeyReport, key_for, lock};
+use super::{CacheError, EnsureOptions, EnsureSummary, KeyReport, KeyedSpec, lock};
 use crate::db::{self, Db};
 use crate::generate::spec::Spec;
 use crate::generate::{self, GenerateOptions};
@@ -29,20 +29,46 @@ pub async fn ensure(
     observer: Arc<dyn Observer>,
 ) -> Result<EnsureSummary, CacheError> {
     let started = Instant::now();
-    let target = db::connect(&options.url).await?;
-    let keyed = key_for(
-        &target,
+    let keyed = KeyedSpec::read(
         &options.spec,
         options.seed,
         options.scale,
         options.name.as_deref(),
-    )
-    .await;
-    let (report, spec) = match keyed {
-        Ok(k) => k,
-        Err(e) => {
-            target.close().await;
-            return Err(e);
+    )?;
+    let spec = &keyed.spec;
+    let key_of_target = async {
+        let target = db::connect(&options.url).await?;
+        match keyed.key(&target).await {
+            Ok(report) => Ok((report, target)),
+            Err(e) => {
+                target.close().await;
+                Err(e)
+            }
+        }
+    };
+    // With isolation the copies' server connection is opened while the key is computed:
+    // every worker of a test run pays this path.
+    let (report, target, server) = match &options.isolate {
+        None => {
+            let (report, target) = key_of_target.await?;
+            (report, target, None)
+        }
+        Some(_) => {
+            let (keyed, server) =
+                tokio::join!(key_of_target, Server::open(&options.url, &spec.flag));
+            let (keyed, server) = match (keyed, server) {
+                (Ok(k), Ok(server)) => (k, server),
+                (Err(e), Ok(server)) => {
+                    server.close().await;
+                    return Err(e);
+                }
+                (Ok((_, target)), Err(e)) => {
+                    target.close().await;
+                    return Err(e);
+                }
+                (Err(e), Err(_)) => return Err(e),
+            };
+            (keyed.0, keyed.1, Some(server))
         }
     };
     let mut run = Run {
@@ -59,7 +85,7 @@ pub async fn ensure(
             scale: options.scale,
         },
         report: &report,
-        spec: &spec,
+        spec,
         observer,
         summary: EnsureSummary {
             key: report.key.full().to_string(),
@@ -77,17 +103,19 @@ pub async fn ensure(
             notes: Vec::new(),
         },
     };
-    let result = match &options.isolate {
-        None => {
-            let filled = run.fill(&target).await;
-            target.close().await;
-            filled
-        }
-        Some(identity) => {
+    let result = match (&options.isolate, server) {
+        (Some(identity), Some(mut server)) => {
             // The target is only copied from here on: no session of ours may stay on it
             // (PostgreSQL copies a database only while nobody is connected to it).
             target.close().await;
-            run.isolated(identity).await
+            let isolated = run.isolated_on(&mut server, identity).await;
+            server.close().await;
+            isolated
+        }
+        _ => {
+            let filled = run.fill(&target).await;
+            target.close().await;
+            filled
         }
     };
     result?;
@@ -168,13 +196,6 @@ impl Run<'_> {
     }
 
     /// The data into a copy of the worker's own.
-    async fn isolated(&mut self, identity: &Identity) -> Result<(), CacheError> {
-        let mut server = Server::open(&self.options.url, &self.spec.flag).await?;
-        let result = self.isolated_on(&mut server, identity).await;
-        server.close().await;
-        result
-    }
-
     async fn isolated_on(
         &mut self,
         server: &mut Server,

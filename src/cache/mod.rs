@@ -142,49 +142,79 @@ pub async fn key_for(
     scale: f64,
     name: Option<&str>,
 ) -> Result<(KeyReport, Spec), CacheError> {
-    let file = spec_path.display().to_string();
-    let text = Spec::read(spec_path)?;
-    let mut spec = Spec::parse(&file, &text)?;
-    if let Some(seed) = seed {
-        spec.seed = seed;
-    }
-    if !(scale > 0.0 && scale.is_finite()) {
-        return Err(CacheError::Invalid(format!(
-            "the scale must be a positive number, not {scale}"
-        )));
-    }
-    let (fingerprint, schema) = schema_and_fingerprint(db, &spec.flag).await?;
-    let key = cache_key(&KeyInputs {
-        spec: &text,
-        seed: spec.seed,
-        scale,
-        schema_fingerprint: &fingerprint,
-        backend: db.backend(),
-        server_version: &schema.server_version,
-    })
-    .map_err(|source| CacheError::Key {
-        file: file.clone(),
-        source,
-    })?;
-    let prefix = match name {
-        Some(name) => name.to_string(),
-        None => default_name(spec_path),
-    };
-    let snapshot = format!("{prefix}-{}", key.short());
-    Store::check_name(&snapshot)?;
-    tracing::debug!(%key, %snapshot, seed = spec.seed, scale, "cache key");
-    Ok((
-        KeyReport {
-            snapshot,
-            seed: spec.seed,
+    let spec = KeyedSpec::read(spec_path, seed, scale, name)?;
+    let report = spec.key(db).await?;
+    Ok((report, spec.spec))
+}
+
+/// A spec read for keying: its text (what the key covers), parsed (with `--seed` applied),
+/// and the options besides.
+struct KeyedSpec {
+    path: PathBuf,
+    text: String,
+    spec: Spec,
+    scale: f64,
+    name: Option<String>,
+}
+
+impl KeyedSpec {
+    fn read(
+        path: &Path,
+        seed: Option<u64>,
+        scale: f64,
+        name: Option<&str>,
+    ) -> Result<KeyedSpec, CacheError> {
+        let text = Spec::read(path)?;
+        let mut spec = Spec::parse(&path.display().to_string(), &text)?;
+        if let Some(seed) = seed {
+            spec.seed = seed;
+        }
+        if !(scale > 0.0 && scale.is_finite()) {
+            return Err(CacheError::Invalid(format!(
+                "the scale must be a positive number, not {scale}"
+            )));
+        }
+        Ok(KeyedSpec {
+            path: path.to_path_buf(),
+            text,
+            spec,
             scale,
+            name: name.map(str::to_string),
+        })
+    }
+
+    /// The key against the schema of `db`.
+    async fn key(&self, db: &Db) -> Result<KeyReport, CacheError> {
+        let (fingerprint, schema) = schema_and_fingerprint(db, &self.spec.flag).await?;
+        let key = cache_key(&KeyInputs {
+            spec: &self.text,
+            seed: self.spec.seed,
+            scale: self.scale,
+            schema_fingerprint: &fingerprint,
+            backend: db.backend(),
+            server_version: &schema.server_version,
+        })
+        .map_err(|source| CacheError::Key {
+            file: self.path.display().to_string(),
+            source,
+        })?;
+        let prefix = match &self.name {
+            Some(name) => name.clone(),
+            None => default_name(&self.path),
+        };
+        let snapshot = format!("{prefix}-{}", key.short());
+        Store::check_name(&snapshot)?;
+        tracing::debug!(%key, %snapshot, seed = self.spec.seed, scale = self.scale, "cache key");
+        Ok(KeyReport {
+            snapshot,
+            seed: self.spec.seed,
+            scale: self.scale,
             schema_fingerprint: fingerprint,
             backend: db.backend(),
             server_major_version: key::major_version(db.backend(), &schema.server_version),
             key,
-        },
-        spec,
-    ))
+        })
+    }
 }
 
 /// The fingerprint of the whole schema of `db` (every table), as cache keys and template

@@ -113,8 +113,11 @@ where
         .map_err(|e| Error::query(what, e))
 }
 
+/// A catalog query through the simple query protocol: one round trip, where a prepared
+/// statement would first describe its parameters and columns (text-format rows, which sqlx
+/// decodes alike).
 async fn query_rows(pool: &PgPool, sql: &str, what: &str) -> Result<Vec<PgRow>> {
-    sqlx::query(sqlx::AssertSqlSafe(sql.to_string()))
+    sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
         .fetch_all(pool)
         .await
         .map_err(|e| Error::query(what, e))

@@ -22,7 +22,7 @@ use sqlx::{AssertSqlSafe, Postgres, Row as _};
 use tokio::sync::mpsc::Sender;
 
 use super::copy_binary::{self, Decoder, Tuples};
-use super::copy_text::{self, Lines};
+use super::copy_text::{self, LineError, Lines};
 use super::{Batches, Select, not_an_integer};
 use crate::db::Backend;
 use crate::error::{Error, Result};
@@ -176,41 +176,11 @@ impl Session {
         let Some((statement, columns)) = self.binary_copy(select).await? else {
             return self.rows_text(select, sender).await;
         };
-        let what = select.what();
-        let mut stream = self
-            .conn()
-            .copy_out_raw(&statement)
-            .await
-            .map_err(|e| Error::query(&what, e))?;
-        let mut tuples = Tuples::default();
-        let mut batches = Batches::new(select, sender);
-        let mut decoded: Vec<Row> = Vec::new();
-        while let Some(chunk) = stream
-            .try_next()
-            .await
-            .map_err(|e| Error::query(&what, e))?
-        {
-            tuples
-                .feed(
-                    &chunk,
-                    |tuple| {
-                        decoded.push(copy_binary::decode_tuple(tuple, &columns)?);
-                        Ok(())
-                    },
-                    |message| (None, message.to_string()),
-                )
-                .map_err(|(column, message)| {
-                    let name = column.map(|i| select.columns[i].name.as_str());
-                    select.decode_error(name, message)
-                })?;
-            for row in decoded.drain(..) {
-                batches.push(row).await?;
-            }
-        }
-        if !tuples.is_complete() {
-            return Err(select.decode_error(None, "the binary COPY data ended before its trailer"));
-        }
-        batches.finish().await
+        let framing = Framing::Binary {
+            tuples: Tuples::default(),
+            columns,
+        };
+        self.stream_rows(select, sender, &statement, framing).await
     }
 
     /// `COPY (SELECT ...) TO STDOUT` in text format, each field typed by its column.
@@ -221,27 +191,38 @@ impl Session {
             .map(|c| Select::column_ref(PG, c))
             .collect();
         let statement = format!("COPY ({}) TO STDOUT", select.sql(PG, &expressions));
-        let types: Vec<&ColumnType> = select.columns.iter().map(|c| &c.column_type).collect();
+        let framing = Framing::Text {
+            lines: Lines::default(),
+            types: select.columns.iter().map(|c| &c.column_type).collect(),
+        };
+        self.stream_rows(select, sender, &statement, framing).await
+    }
+
+    /// Runs the COPY `statement` and sends its rows, cut and decoded by `framing`, in
+    /// batches to `sender`; returns how many.
+    async fn stream_rows(
+        &mut self,
+        select: &Select<'_>,
+        sender: &Sender<Vec<Row>>,
+        statement: &str,
+        mut framing: Framing<'_>,
+    ) -> Result<u64> {
         let what = select.what();
         let mut stream = self
             .conn()
-            .copy_out_raw(&statement)
+            .copy_out_raw(statement)
             .await
             .map_err(|e| Error::query(&what, e))?;
-        let mut lines = Lines::default();
         let mut batches = Batches::new(select, sender);
-        // Rows completed by one chunk: PostgreSQL sends about one row per CopyData message.
+        // Rows completed by one chunk (PostgreSQL sends about one row per CopyData message).
         let mut decoded: Vec<Row> = Vec::new();
         while let Some(chunk) = stream
             .try_next()
             .await
             .map_err(|e| Error::query(&what, e))?
         {
-            lines
-                .feed(&chunk, |line| {
-                    decoded.push(copy_text::decode_line(line, &types)?);
-                    Ok(())
-                })
+            framing
+                .feed(&chunk, &mut decoded)
                 .map_err(|(column, message)| {
                     let name = column.map(|i| select.columns[i].name.as_str());
                     select.decode_error(name, message)
@@ -250,8 +231,8 @@ impl Session {
                 batches.push(row).await?;
             }
         }
-        if lines.has_partial_line() {
-            return Err(select.decode_error(None, "the COPY data ended in the middle of a row"));
+        if let Some(message) = framing.unfinished() {
+            return Err(select.decode_error(None, message));
         }
         batches.finish().await
     }
@@ -278,5 +259,51 @@ impl Session {
         // Rolled back, settings gone with it: the connection may go back to the pool.
         self.conn.release();
         Ok(())
+    }
+}
+
+/// How a COPY's stream of chunks becomes rows: text lines typed by their columns, or binary
+/// tuples decoded by their columns' decoders.
+enum Framing<'a> {
+    Text {
+        lines: Lines,
+        types: Vec<&'a ColumnType>,
+    },
+    Binary {
+        tuples: Tuples,
+        columns: Vec<(Decoder, ColumnType)>,
+    },
+}
+
+impl Framing<'_> {
+    /// Appends to `rows` every row `chunk` completes.
+    fn feed(&mut self, chunk: &[u8], rows: &mut Vec<Row>) -> Result<(), LineError> {
+        match self {
+            Framing::Text { lines, types } => lines.feed(chunk, |line| {
+                rows.push(copy_text::decode_line(line, types)?);
+                Ok(())
+            }),
+            Framing::Binary { tuples, columns } => tuples.feed(
+                chunk,
+                |tuple| {
+                    rows.push(copy_binary::decode_tuple(tuple, columns)?);
+                    Ok(())
+                },
+                |message| (None, message.to_string()),
+            ),
+        }
+    }
+
+    /// Why the stream ended too early, if it did.
+    fn unfinished(&self) -> Option<&'static str> {
+        match self {
+            Framing::Text { lines, .. } if lines.has_partial_line() => {
+                Some("the COPY data ended in the middle of a row")
+            }
+            Framing::Binary { tuples, .. } if !tuples.is_complete() => {
+                Some("the binary COPY data ended before its trailer")
+            }
+            _ => None,
+        }
     }
 }

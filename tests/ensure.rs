@@ -8,10 +8,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use common::TestDb;
+use common::{TestDb, ok};
 use fixtura::Backend;
 
 /// A small share of the seed-004 dataset (about 1,600 rows): enough to exercise every
@@ -53,15 +53,6 @@ fn fixtura(url: &str, store: &Path, args: &[&str]) -> Command {
         .args(["--db", url, "--store", store.to_str().unwrap()])
         .args(args);
     command
-}
-
-fn ok(output: Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
 }
 
 /// `ensure --json` output: the summary, and the URL on the last line when isolated.

@@ -8,7 +8,7 @@ mod common;
 use std::path::Path;
 
 use assert_cmd::Command;
-use common::TestDb;
+use common::{TestDb, fixtura, ok, refused};
 use fixtura::Backend;
 
 fn file(backend: Backend) -> &'static str {
@@ -44,44 +44,6 @@ async fn zoo(backend: Backend, generate: bool) -> Option<TestDb> {
         );
     }
     Some(db)
-}
-
-/// Runs `fixtura --db DB --store STORE ARGS`.
-fn fixtura(db: &TestDb, store: &Path, args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("fixtura")
-        .unwrap()
-        .env_remove("DATABASE_URL")
-        .env_remove("FIXTURA_STORE")
-        .args(["--db", &db.url, "--store", store.to_str().unwrap()])
-        .args(args)
-        .timeout(std::time::Duration::from_secs(300))
-        .output()
-        .expect("run fixtura")
-}
-
-fn ok(output: std::process::Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
-/// Fails with one line on stderr containing every `expected` part.
-fn refused(output: std::process::Output, expected: &[&str]) -> String {
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    assert!(
-        !output.status.success(),
-        "must fail; stdout: {}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-    assert!(stderr.starts_with("error: "), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-    for part in expected {
-        assert!(stderr.contains(part), "{part:?} not in: {stderr}");
-    }
-    stderr
 }
 
 /// Every table's row count and checksum.

@@ -8,48 +8,8 @@
 #[macro_use]
 mod common;
 
-use std::path::Path;
-
-use assert_cmd::Command;
-use common::TestDb;
+use common::{TestDb, fixtura, ok, refused};
 use fixtura::Backend;
-
-/// Runs `fixtura --db DB --store STORE ARGS`.
-fn fixtura(db: &TestDb, store: &Path, args: &[&str]) -> std::process::Output {
-    Command::cargo_bin("fixtura")
-        .unwrap()
-        .env_remove("DATABASE_URL")
-        .env_remove("FIXTURA_STORE")
-        .args(["--db", &db.url, "--store", store.to_str().unwrap()])
-        .args(args)
-        .timeout(std::time::Duration::from_secs(120))
-        .output()
-        .expect("run fixtura")
-}
-
-fn ok(output: std::process::Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout).unwrap()
-}
-
-/// Fails with one line on stderr containing every `expected` part.
-fn refused(output: std::process::Output, expected: &[&str]) {
-    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
-    assert!(
-        !output.status.success(),
-        "must fail; stdout: {}",
-        String::from_utf8_lossy(&output.stdout)
-    );
-    assert!(stderr.starts_with("error: "), "{stderr}");
-    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
-    for part in expected {
-        assert!(stderr.contains(part), "{part:?} not in: {stderr}");
-    }
-}
 
 /// A query's rows, each as `a|b|c` (NULL as `NULL`); write casts as `CAST(x AS CHAR(20))`,
 /// and order by qualified columns (PostgreSQL orders by an output column of the same name,

@@ -52,6 +52,47 @@ fn server_url(var: &str, default: &str) -> String {
     std::env::var(var).unwrap_or_else(|_| default.to_string())
 }
 
+/// Runs `fixtura --db DB --store STORE ARGS` (without the caller's `DATABASE_URL` or
+/// `FIXTURA_STORE`).
+pub fn fixtura(db: &TestDb, store: &std::path::Path, args: &[&str]) -> std::process::Output {
+    assert_cmd::Command::cargo_bin("fixtura")
+        .unwrap()
+        .env_remove("DATABASE_URL")
+        .env_remove("FIXTURA_STORE")
+        .args(["--db", &db.url, "--store", store.to_str().unwrap()])
+        .args(args)
+        .timeout(std::time::Duration::from_secs(300))
+        .output()
+        .expect("run fixtura")
+}
+
+/// The standard output of a command that must have succeeded.
+pub fn ok(output: std::process::Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap()
+}
+
+/// A command that must have failed with one line on stderr containing every `expected`
+/// part; that line.
+pub fn refused(output: std::process::Output, expected: &[&str]) -> String {
+    let stderr = String::from_utf8_lossy(&output.stderr).to_string();
+    assert!(
+        !output.status.success(),
+        "must fail; stdout: {}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    assert!(stderr.starts_with("error: "), "{stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "one line: {stderr}");
+    for part in expected {
+        assert!(stderr.contains(part), "{part:?} not in: {stderr}");
+    }
+    stderr
+}
+
 /// Skips (or, under CI, fails) a test whose server is down.
 fn unreachable(backend: &str, url: &str, err: &dyn std::fmt::Display) -> Option<TestDb> {
     let message = format!("{backend} at {url} is unreachable ({err})");

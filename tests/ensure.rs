@@ -43,6 +43,19 @@ async fn welfare(backend: Backend) -> Option<TestDb> {
     Some(db)
 }
 
+/// The example schema, an empty store, and the cleanup of the copies made from it. Bound
+/// as `(db, store, _cleanup)`, they drop in reverse: the copies go while the database and
+/// the store are still there.
+async fn welfare_with_store(backend: Backend) -> Option<(TestDb, tempfile::TempDir, Cleanup)> {
+    let db = welfare(backend).await?;
+    let store = tempfile::tempdir().unwrap();
+    let cleanup = Cleanup {
+        url: db.url.clone(),
+        store: store.path().to_path_buf(),
+    };
+    Some((db, store, cleanup))
+}
+
 /// `fixtura --db DB --store STORE ARGS`, not yet run.
 fn fixtura(url: &str, store: &Path, args: &[&str]) -> Command {
     let mut command = Command::new(assert_cmd::cargo::cargo_bin("fixtura"));
@@ -186,13 +199,8 @@ async fn isolated_ensures_at_once_make_one_snapshot_and_identical_copies(
     backend: Backend,
     n: usize,
 ) {
-    let Some(db) = welfare(backend).await else {
+    let Some((db, store, _cleanup)) = welfare_with_store(backend).await else {
         return;
-    };
-    let store = tempfile::tempdir().unwrap();
-    let _cleanup = Cleanup {
-        url: db.url.clone(),
-        store: store.path().to_path_buf(),
     };
     let run = run_id();
 
@@ -273,13 +281,8 @@ async fn ensure_without_isolation_fills_the_database_and_replaces_its_flagged_ro
 }
 
 async fn a_killed_ensure_leaves_a_store_the_next_one_uses(backend: Backend) {
-    let Some(db) = welfare(backend).await else {
+    let Some((db, store, _cleanup)) = welfare_with_store(backend).await else {
         return;
-    };
-    let store = tempfile::tempdir().unwrap();
-    let _cleanup = Cleanup {
-        url: db.url.clone(),
-        store: store.path().to_path_buf(),
     };
     let args = [
         "ensure",
@@ -420,13 +423,8 @@ async fn cache_keys_follow_the_spec_seed_and_schema_but_not_the_formatting() {
 
 #[tokio::test]
 async fn gc_drops_stale_and_old_copies_and_never_a_database_it_did_not_make() {
-    let Some(db) = welfare(Backend::Postgres).await else {
+    let Some((db, store, _cleanup)) = welfare_with_store(Backend::Postgres).await else {
         return;
-    };
-    let store = tempfile::tempdir().unwrap();
-    let _cleanup = Cleanup {
-        url: db.url.clone(),
-        store: store.path().to_path_buf(),
     };
     let ensure = |seed: &str, worker: &str| {
         summary(&ok(fixtura(
@@ -532,13 +530,8 @@ async fn gc_drops_stale_and_old_copies_and_never_a_database_it_did_not_make() {
 }
 
 async fn the_library_gives_each_test_a_populated_database_of_its_own(backend: Backend) {
-    let Some(db) = welfare(backend).await else {
+    let Some((db, store, _cleanup)) = welfare_with_store(backend).await else {
         return;
-    };
-    let store = tempfile::tempdir().unwrap();
-    let _cleanup = Cleanup {
-        url: db.url.clone(),
-        store: store.path().to_path_buf(),
     };
     let open = || {
         fixtura::TestDb::builder(spec())
@@ -667,13 +660,8 @@ fn generate_and_snapshot(db: &TestDb, store: &Path, name: &str) {
 }
 
 async fn restore_isolate_gives_each_worker_a_copy_of_a_snapshot(backend: Backend) {
-    let Some(db) = welfare(backend).await else {
+    let Some((db, store, _cleanup)) = welfare_with_store(backend).await else {
         return;
-    };
-    let store = tempfile::tempdir().unwrap();
-    let _cleanup = Cleanup {
-        url: db.url.clone(),
-        store: store.path().to_path_buf(),
     };
     generate_and_snapshot(&db, store.path(), "s");
     let filled = state(backend, &db.url).await;
@@ -747,13 +735,8 @@ async fn two_keys_filling_one_database_at_once_never_mix(backend: Backend) {
 /// gc drops by key only against a store that knows keys, and never a copy in use.
 #[tokio::test]
 async fn gc_spares_copies_in_use_and_judges_keys_only_against_a_store_with_snapshots() {
-    let Some(db) = welfare(Backend::Postgres).await else {
+    let Some((db, store, _cleanup)) = welfare_with_store(Backend::Postgres).await else {
         return;
-    };
-    let store = tempfile::tempdir().unwrap();
-    let _cleanup = Cleanup {
-        url: db.url.clone(),
-        store: store.path().to_path_buf(),
     };
     let out = ok(fixtura(
         &db.url,
@@ -808,13 +791,8 @@ async fn gc_spares_copies_in_use_and_judges_keys_only_against_a_store_with_snaps
 /// template is the new schema's, not the old one's).
 #[tokio::test]
 async fn restore_isolate_follows_a_migrated_target() {
-    let Some(db) = welfare(Backend::Postgres).await else {
+    let Some((db, store, _cleanup)) = welfare_with_store(Backend::Postgres).await else {
         return;
-    };
-    let store = tempfile::tempdir().unwrap();
-    let _cleanup = Cleanup {
-        url: db.url.clone(),
-        store: store.path().to_path_buf(),
     };
     generate_and_snapshot(&db, store.path(), "s");
     let isolate = |worker: &str| {

@@ -5,7 +5,7 @@ CARGO  ?= cargo
 DEMO_DB = target/demo.db
 FIXTURA = target/release/fixtura
 
-.PHONY: demo test ci fmt fmt-check clippy bench build
+.PHONY: demo test ci fmt fmt-check clippy lean doc bench build
 
 build:
 	$(CARGO) build --release --locked
@@ -28,19 +28,42 @@ demo: build
 
 ## test: every test, against the real PostgreSQL and MariaDB servers (see README)
 test:
-	$(CARGO) test --locked --doc
-	$(CARGO) nextest run --locked --no-fail-fast
+	$(CARGO) test --locked --workspace --doc
+	$(CARGO) nextest run --locked --workspace --no-fail-fast
 
 fmt:
-	$(CARGO) fmt
+	$(CARGO) fmt --all
 
 fmt-check:
-	$(CARGO) fmt --check
+	$(CARGO) fmt --all --check
 
 clippy:
-	$(CARGO) clippy --locked --all-targets -- -D warnings
+	$(CARGO) clippy --locked --workspace --all-targets -- -D warnings
 
-ci: fmt-check clippy test
+## lean: the library as a dependency, one backend at a time (`cargo add fixtura
+## --no-default-features --features postgres`): it builds lint-clean, and without the
+## binary's crates (clap, indicatif, anyhow, tracing-subscriber) or another backend's driver
+LEAN_FEATURES = postgres mysql sqlite postgres,macros
+CLI_CRATES = clap|indicatif|anyhow|tracing-subscriber
+lean:
+	@for features in $(LEAN_FEATURES); do \
+		echo "lean: --no-default-features --features $$features"; \
+		$(CARGO) clippy --locked -p fixtura --lib --no-default-features --features $$features -- -D warnings || exit 1; \
+	done
+	@for pair in "postgres:sqlx-mysql|sqlx-sqlite|libsqlite3-sys" "mysql:sqlx-postgres|sqlx-sqlite|libsqlite3-sys" \
+		"sqlite:sqlx-postgres|sqlx-mysql"; do \
+		features=$${pair%%:*}; others=$${pair#*:}; \
+		if $(CARGO) tree --locked -p fixtura --no-default-features --features $$features -e normal --prefix none \
+			| grep -E "^($(CLI_CRATES)|$$others) "; then \
+			echo "lean: the $$features-only library depends on the crates above"; exit 1; \
+		fi; \
+	done
+
+## doc: the library's documentation builds without a broken link or a private item named
+doc:
+	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --locked --no-deps -p fixtura -p fixtura-macros
+
+ci: fmt-check clippy lean doc test
 
 ## bench: figures, never assertions (see BENCHMARKS.md)
 bench: build

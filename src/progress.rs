@@ -3,8 +3,11 @@
 
 /// Hears about progress.
 pub trait Observer: Send + Sync {
+    /// Work on `table` (of `rows` rows) started.
     fn table_started(&self, _table: &str, _rows: u64) {}
+    /// `rows` more rows of `table` were written.
     fn rows_written(&self, _table: &str, _rows: u64) {}
+    /// `table` is done: `rows` rows in `seconds`.
     fn table_finished(&self, _table: &str, _rows: u64, _seconds: f64) {}
     /// A step besides tables: "checking foreign keys", "verifying checksums", ...
     fn step(&self, _what: &str) {}

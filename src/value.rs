@@ -5,11 +5,11 @@
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
 /// A row: values in the order of the columns being written.
-pub type Row = Vec<Value>;
+pub(crate) type Row = Vec<Value>;
 
 /// A cell's value.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Value {
+pub(crate) enum Value {
     Null,
     Bool(bool),
     Int(i64),
@@ -32,12 +32,12 @@ pub enum Value {
 }
 
 impl Value {
-    pub fn is_null(&self) -> bool {
+    pub(crate) fn is_null(&self) -> bool {
         matches!(self, Value::Null)
     }
 
     /// The value as text, as a template or a text column would show it.
-    pub fn to_text(&self) -> String {
+    pub(crate) fn to_text(&self) -> String {
         match self {
             Value::Null => String::new(),
             Value::Bool(b) => b.to_string(),
@@ -63,7 +63,7 @@ impl Value {
 /// them, and chrono's `format`/`parse_from_str` interpret their pattern on every call. Only
 /// the plain forms are handled (four-digit years, `HH:MM:SS[.fraction]`); anything else
 /// returns `None` and the caller falls back to chrono.
-pub mod iso {
+pub(crate) mod iso {
     use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 
     fn digits(bytes: &[u8]) -> Option<u32> {
@@ -73,7 +73,7 @@ pub mod iso {
     }
 
     /// `YYYY-MM-DD`.
-    pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    pub(crate) fn parse_date(s: &str) -> Option<NaiveDate> {
         let b = s.as_bytes();
         if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
             return None;
@@ -86,7 +86,7 @@ pub mod iso {
     }
 
     /// `HH:MM:SS` with an optional fraction of up to nine digits.
-    pub fn parse_time(s: &str) -> Option<NaiveTime> {
+    pub(crate) fn parse_time(s: &str) -> Option<NaiveTime> {
         let b = s.as_bytes();
         if b.len() < 8 || b[2] != b':' || b[5] != b':' {
             return None;
@@ -107,7 +107,7 @@ pub mod iso {
     }
 
     /// A date and a time joined by `separator` (`' '` or `'T'`).
-    pub fn parse_datetime(s: &str, separator: u8) -> Option<NaiveDateTime> {
+    pub(crate) fn parse_datetime(s: &str, separator: u8) -> Option<NaiveDateTime> {
         if s.len() < 19 || s.as_bytes()[10] != separator {
             return None;
         }
@@ -115,7 +115,7 @@ pub mod iso {
     }
 
     /// Appends `YYYY-MM-DD` (falls back to chrono outside years 0..=9999).
-    pub fn write_date(out: &mut String, d: NaiveDate) {
+    pub(crate) fn write_date(out: &mut String, d: NaiveDate) {
         let mut bytes = Vec::with_capacity(10);
         if push_date(&mut bytes, d) {
             out.push_str(ascii(&bytes));
@@ -126,7 +126,7 @@ pub mod iso {
     }
 
     /// Appends `HH:MM:SS`, then `.ffffff` (or nine digits when needed) unless zero.
-    pub fn write_time(out: &mut String, t: NaiveTime) {
+    pub(crate) fn write_time(out: &mut String, t: NaiveTime) {
         let mut bytes = Vec::with_capacity(18);
         push_time(&mut bytes, t);
         out.push_str(ascii(&bytes));
@@ -149,7 +149,7 @@ pub mod iso {
 
     /// Appends `YYYY-MM-DD` and returns true for years 0..=9999; else appends nothing and
     /// returns false.
-    pub fn push_date(out: &mut Vec<u8>, d: NaiveDate) -> bool {
+    pub(crate) fn push_date(out: &mut Vec<u8>, d: NaiveDate) -> bool {
         let Ok(year) = u32::try_from(d.year()) else {
             return false;
         };
@@ -165,7 +165,7 @@ pub mod iso {
     }
 
     /// Appends `HH:MM:SS`, then `.ffffff` (or nine digits when needed) unless zero.
-    pub fn push_time(out: &mut Vec<u8>, t: NaiveTime) {
+    pub(crate) fn push_time(out: &mut Vec<u8>, t: NaiveTime) {
         push_clock(out, t);
         let nanos = t.nanosecond() % 1_000_000_000;
         if nanos == 0 {
@@ -189,7 +189,7 @@ pub mod iso {
     /// Appends RFC 3339 in UTC with `Z` and six fraction digits (nine when needed), as
     /// chrono's `to_rfc3339_opts` writes it, and returns true; for years outside 0..=9999
     /// or a leap second appends nothing and returns false.
-    pub fn push_rfc3339_utc(out: &mut Vec<u8>, t: NaiveDateTime) -> bool {
+    pub(crate) fn push_rfc3339_utc(out: &mut Vec<u8>, t: NaiveDateTime) -> bool {
         let nanos = t.time().nanosecond();
         if nanos >= 1_000_000_000 || !push_date(out, t.date()) {
             return false;

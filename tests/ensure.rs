@@ -549,33 +549,18 @@ async fn the_library_gives_each_test_a_populated_database_of_its_own(backend: Ba
     assert_eq!(offices, 5, "the spec's 100 offices at scale 0.05");
     assert_eq!(copy.orphans(&copy.schema().await).await, vec![]);
     // The pool works, and the copies are independent.
-    match one.pool() {
-        fixtura::Db::Postgres(pool) => {
-            sqlx::query("DELETE FROM support_plan_cycles")
-                .execute(pool)
-                .await
-                .unwrap();
-        }
-        fixtura::Db::MySql(pool) => {
-            sqlx::query("DELETE FROM support_plan_cycles")
-                .execute(pool)
-                .await
-                .unwrap();
-        }
-        fixtura::Db::Sqlite(pool) => {
-            sqlx::query("DELETE FROM support_plan_cycles")
-                .execute(pool)
-                .await
-                .unwrap();
-        }
-    }
+    one.db()
+        .execute_script("DELETE FROM support_plan_cycles")
+        .await
+        .unwrap();
     let other = TestDb::attach(backend, two.url(), two.database());
     assert!(other.count(&count(backend, "support_plan_cycles")).await > 0);
 
-    // Dropped with a passing test, the copy goes; with a failing one, it stays.
+    // Closed at the end of a passing test, the copy goes; a test that fails — panics, or
+    // returns Err before it closes — keeps it.
     let gone = one.database().to_string();
-    drop(one);
-    let kept_name = {
+    one.close().await.unwrap();
+    let panicked = {
         let kept = std::thread::spawn({
             let url = db.url.clone();
             let store = store.path().to_path_buf();
@@ -597,6 +582,19 @@ async fn the_library_gives_each_test_a_populated_database_of_its_own(backend: Ba
         .unwrap_err();
         *kept.downcast::<String>().unwrap()
     };
+    let mut returned_err = String::new();
+    let failing_test = async {
+        let test = open().await?;
+        returned_err = test.database().to_string();
+        // A step of the test fails: `?` returns before `close`.
+        test.pg_pool()?;
+        test.mysql_pool()?;
+        test.sqlite_pool()?;
+        test.close().await
+    };
+    let err = failing_test.await.unwrap_err();
+    assert_eq!(err.kind(), fixtura::ErrorKind::InvalidInput, "{err}");
+    assert!(err.to_string().contains("the wrong pool type"), "{err}");
     let listed: Vec<String> = gc(&db.url, store.path(), &["--dry-run", "--older-than", "0s"])
         .into_iter()
         .map(|(_, name)| name)
@@ -605,11 +603,13 @@ async fn the_library_gives_each_test_a_populated_database_of_its_own(backend: Ba
         !listed.iter().any(|n| n.contains(&gone)),
         "dropped after a passing test: {listed:?}"
     );
-    assert!(
-        listed.iter().any(|n| n.contains(&kept_name)),
-        "kept after a failing test: {listed:?}"
-    );
-    drop(two);
+    for kept in [&panicked, &returned_err] {
+        assert!(
+            listed.iter().any(|n| n.contains(kept.as_str())),
+            "kept after a failing test: {kept} not in {listed:?}"
+        );
+    }
+    two.close().await.unwrap();
 }
 
 #[tokio::test]

@@ -369,7 +369,7 @@ async fn the_cached_dataset_has_the_shape_of_the_report(backend: fixtura::Backen
         fixtura::Backend::Sqlite => "SELECT CAST(count(*) AS TEXT) FROM offices",
     };
     assert_eq!(base_rows.count(offices).await, 0);
-    drop(db);
+    db.close().await.unwrap();
     let gc = std::process::Command::new(assert_cmd::cargo::cargo_bin("fixtura"))
         .args(["--db", &base.url, "--store", store.path().to_str().unwrap()])
         .args(["gc", "--older-than", "0s", "--keep", "0"])

@@ -477,6 +477,49 @@ async fn cleaning_refuses_a_database_that_does_not_look_like_a_test_database() {
     );
 }
 
+/// The library refuses the same way, in its own terms: the advice names the option, never
+/// a command-line flag, and the error's kind and remedy say what it is.
+#[tokio::test]
+async fn the_library_refusal_speaks_in_library_terms() {
+    let source = TestDb::sqlite();
+    source
+        .execute(&std::fs::read_to_string(path("tests/fixtures/zoo/sqlite.sql")).unwrap())
+        .await;
+    let store = tempfile::tempdir().unwrap();
+    ok(fixtura(&source, store.path(), &["snapshot", "create", "s"]));
+    let dir = tempfile::tempdir().unwrap();
+    let production = dir.path().join("production.db");
+    std::fs::copy(&source.name, &production).unwrap();
+    let db = fixtura::connect(&format!("sqlite://{}", production.display()))
+        .await
+        .unwrap();
+    let store = fixtura::snapshot::Store::new(store.path());
+    let options = fixtura::snapshot::RestoreOptions {
+        name: "s".into(),
+        clean: fixtura::snapshot::Clean::Flagged,
+        allow_any_db: false,
+        checks: fixtura::ChecksChoice::Auto,
+    };
+    let err = store
+        .restore(&db, &options, std::sync::Arc::new(fixtura::Quiet))
+        .await
+        .unwrap_err();
+    let text = err.to_string();
+    assert_eq!(err.kind(), fixtura::ErrorKind::Refused, "{text}");
+    assert_eq!(err.remedy(), Some(fixtura::Remedy::AllowAnyDbOrCleanNone));
+    assert!(text.contains("production.db"), "{text}");
+    assert!(
+        text.contains("set allow_any_db") && text.contains("Clean::None"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("--"),
+        "no command-line flags in a library message: {text}"
+    );
+    let missing = store.manifest("nope").unwrap_err();
+    assert_eq!(missing.kind(), fixtura::ErrorKind::NotFound, "{missing}");
+}
+
 /// A restore killed with SIGKILL in the middle leaves the database as it was.
 #[tokio::test]
 async fn a_restore_killed_midway_leaves_the_database_as_it_was() {

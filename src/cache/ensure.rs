@@ -15,7 +15,7 @@ use std::time::Instant;
 
 use super::isolate::{Identity, Server};
 use super::{CacheError, EnsureOptions, EnsureSummary, KeyReport, KeyedSpec, lock};
-use crate::db::{self, Db};
+use crate::db::{self, Db, Remedy};
 use crate::generate::spec::Spec;
 use crate::generate::{self, GenerateOptions};
 use crate::progress::Observer;
@@ -24,7 +24,7 @@ use crate::snapshot::{self, Clean, CreateOptions, RestoreOptions, StoreError};
 
 /// Restores the cached snapshot for the spec, or generates and caches it; with
 /// `isolate`, into a copy of the worker's own.
-pub async fn ensure(
+pub(crate) async fn ensure(
     options: &EnsureOptions,
     observer: Arc<dyn Observer>,
 ) -> Result<EnsureSummary, CacheError> {
@@ -35,74 +35,8 @@ pub async fn ensure(
         options.scale,
         options.name.as_deref(),
     )?;
-    let spec = &keyed.spec;
-    let key_of_target = async {
-        let target = db::connect(&options.url).await?;
-        match keyed.key(&target).await {
-            Ok(report) => Ok((report, target)),
-            Err(e) => {
-                target.close().await;
-                Err(e)
-            }
-        }
-    };
-    // With isolation the copies' server connection is opened while the key is computed:
-    // every worker of a test run pays this path.
-    let (report, target, server) = match &options.isolate {
-        None => {
-            let (report, target) = key_of_target.await?;
-            (report, target, None)
-        }
-        Some(_) => {
-            let (keyed, server) =
-                tokio::join!(key_of_target, Server::open(&options.url, &spec.flag));
-            let (keyed, server) = match (keyed, server) {
-                (Ok(k), Ok(server)) => (k, server),
-                (Err(e), Ok(server)) => {
-                    server.close().await;
-                    return Err(e);
-                }
-                (Ok((_, target)), Err(e)) => {
-                    target.close().await;
-                    return Err(e);
-                }
-                (Err(e), Err(_)) => return Err(e),
-            };
-            (keyed.0, keyed.1, Some(server))
-        }
-    };
-    let mut run = Run {
-        options,
-        cache: CacheEntry {
-            key: report.key.full().to_string(),
-            name: report
-                .snapshot
-                .strip_suffix(&format!("-{}", report.key.short()))
-                .unwrap_or(&report.snapshot)
-                .to_string(),
-            spec: options.spec.display().to_string(),
-            seed: spec.seed,
-            scale: options.scale,
-        },
-        report: &report,
-        spec,
-        observer,
-        summary: EnsureSummary {
-            key: report.key.full().to_string(),
-            snapshot: report.snapshot.clone(),
-            hit: false,
-            rows: 0,
-            lock_wait_seconds: 0.0,
-            generate_seconds: 0.0,
-            snapshot_seconds: 0.0,
-            restore_seconds: 0.0,
-            template_seconds: 0.0,
-            clone_seconds: 0.0,
-            seconds: 0.0,
-            isolated: None,
-            notes: Vec::new(),
-        },
-    };
+    let (report, target, server) = key_and_connect(options, &keyed).await?;
+    let mut run = Run::new(options, &report, &keyed.spec, observer);
     let result = match (&options.isolate, server) {
         (Some(identity), Some(mut server)) => {
             // The target is only copied from here on: no session of ours may stay on it
@@ -132,6 +66,49 @@ pub async fn ensure(
     Ok(summary)
 }
 
+/// The key of the spec against the target's schema, the target's connection, and with
+/// isolation the copies' server. On failure nothing stays open.
+async fn key_and_connect(
+    options: &EnsureOptions,
+    keyed: &KeyedSpec,
+) -> Result<(KeyReport, Db, Option<Server>), CacheError> {
+    let key_of_target = async {
+        let target = db::connect(&options.url).await?;
+        match keyed.key(&target).await {
+            Ok(report) => Ok((report, target)),
+            Err(e) => {
+                target.close().await;
+                Err(e)
+            }
+        }
+    };
+    // With isolation the copies' server connection is opened while the key is computed:
+    // every worker of a test run pays this path.
+    match &options.isolate {
+        None => {
+            let (report, target) = key_of_target.await?;
+            Ok((report, target, None))
+        }
+        Some(_) => {
+            let (keyed, server) =
+                tokio::join!(key_of_target, Server::open(&options.url, &keyed.spec.flag));
+            let (keyed, server) = match (keyed, server) {
+                (Ok(k), Ok(server)) => (k, server),
+                (Err(e), Ok(server)) => {
+                    server.close().await;
+                    return Err(e);
+                }
+                (Ok((_, target)), Err(e)) => {
+                    target.close().await;
+                    return Err(e);
+                }
+                (Err(e), Err(_)) => return Err(e),
+            };
+            Ok((keyed.0, keyed.1, Some(server)))
+        }
+    }
+}
+
 /// One `ensure`, as it goes.
 struct Run<'a> {
     options: &'a EnsureOptions,
@@ -140,6 +117,49 @@ struct Run<'a> {
     cache: CacheEntry,
     observer: Arc<dyn Observer>,
     summary: EnsureSummary,
+}
+
+impl<'a> Run<'a> {
+    /// A run that has done nothing yet, for the snapshot `report` names.
+    fn new(
+        options: &'a EnsureOptions,
+        report: &'a KeyReport,
+        spec: &'a Spec,
+        observer: Arc<dyn Observer>,
+    ) -> Run<'a> {
+        Run {
+            options,
+            cache: CacheEntry {
+                key: report.key.full().to_string(),
+                name: report
+                    .snapshot
+                    .strip_suffix(&format!("-{}", report.key.short()))
+                    .unwrap_or(&report.snapshot)
+                    .to_string(),
+                spec: options.spec.display().to_string(),
+                seed: spec.seed,
+                scale: options.scale,
+            },
+            report,
+            spec,
+            observer,
+            summary: EnsureSummary {
+                key: report.key.full().to_string(),
+                snapshot: report.snapshot.clone(),
+                hit: false,
+                rows: 0,
+                lock_wait_seconds: 0.0,
+                generate_seconds: 0.0,
+                snapshot_seconds: 0.0,
+                restore_seconds: 0.0,
+                template_seconds: 0.0,
+                clone_seconds: 0.0,
+                seconds: 0.0,
+                isolated: None,
+                notes: Vec::new(),
+            },
+        }
+    }
 }
 
 impl Run<'_> {
@@ -154,13 +174,12 @@ impl Run<'_> {
     /// The data into the target itself.
     async fn fill(&mut self, target: &Db) -> Result<(), CacheError> {
         if !self.options.allow_any_db {
-            let name = db::database_name(target).await?;
+            let name = target.database_name().await?;
             if !snapshot::restore::looks_like_test_database(&name) {
-                return Err(CacheError::Unsafe(format!(
-                    "refusing to fill database \"{name}\": ensure deletes its flagged rows first, and \
-                     its name does not look like a test database (it should contain a word like test, \
-                     dev, ci, local, tmp or fixture); pass --allow-any-db if you mean it, or --isolate"
-                )));
+                return Err(CacheError::Unsafe {
+                    database: name,
+                    remedy: Remedy::AllowAnyDbOrIsolate,
+                });
             }
         }
         let fill = format!("fill-{}", target_tag(&self.options.url));
@@ -238,13 +257,13 @@ impl Run<'_> {
     /// build lock, before it is made again.
     fn intact(&mut self, verify: bool) -> Result<bool, CacheError> {
         let store = &self.options.store;
-        let damage = match store.manifest(self.snapshot()) {
+        let damage = match store.read_manifest(self.snapshot()) {
             Ok(manifest) => {
                 self.summary.rows = manifest.rows;
                 if !verify {
                     return Ok(true);
                 }
-                match store.verify(&manifest) {
+                match store.verify_files(&manifest) {
                     Ok(()) => return Ok(true),
                     Err(e) => e,
                 }
@@ -262,7 +281,7 @@ impl Run<'_> {
 
     /// Deletes what is left of a damaged snapshot (the build lock is held).
     fn discard_damaged(&self) -> Result<(), CacheError> {
-        match self.options.store.delete(self.snapshot()) {
+        match self.options.store.remove(self.snapshot()) {
             Ok(()) | Err(StoreError::NotFound { .. }) => Ok(()),
             Err(e) => Err(e.into()),
         }

@@ -11,6 +11,7 @@ use std::time::{Duration, SystemTime};
 
 use serde::Serialize;
 
+use super::isolate::name_part;
 use super::isolate::{Kind, Made, Server, snapshot_template_id};
 use super::{CacheError, lock};
 use crate::snapshot::{Manifest, Store, StoreError, store};
@@ -25,6 +26,7 @@ pub struct GcOptions {
     /// The target whose copies to look at (its server, or a SQLite file's directory);
     /// `None`: the store only.
     pub url: Option<String>,
+    /// The snapshot store to collect in.
     pub store: Store,
     /// The flag column (MySQL copies need it to be opened; it changes nothing here).
     pub flag: String,
@@ -32,7 +34,8 @@ pub struct GcOptions {
     pub older_than: Duration,
     /// Cached snapshots kept per name (the newest).
     pub keep: usize,
-    /// Worker copies of this run go, whatever their age (end-of-job cleanup).
+    /// Worker copies of this run go, whatever their age (end-of-job cleanup): a run id as
+    /// given to `ensure` (`--run-id`), or [`Identity::new`](super::Identity::new)'s `run`.
     pub run: Option<String>,
     /// Only say what would go.
     pub dry_run: bool,
@@ -43,14 +46,18 @@ pub struct GcOptions {
 pub struct Collected {
     /// `template`, `clone`, `scratch`, `snapshot` or `temporary`.
     pub kind: &'static str,
+    /// The database, file or snapshot.
     pub name: String,
+    /// Why it goes.
     pub reason: String,
 }
 
 /// What a gc did.
 #[derive(Debug, Clone, Serialize)]
 pub struct GcReport {
+    /// Whether this was a dry run (nothing removed).
     pub dry_run: bool,
+    /// What went (or would go).
     pub collected: Vec<Collected>,
     /// Databases, files and snapshots of fixtura's that stay.
     pub kept: usize,
@@ -59,8 +66,9 @@ pub struct GcReport {
     pub in_use: Vec<String>,
 }
 
-/// Collects.
-pub async fn gc(options: &GcOptions) -> Result<GcReport, CacheError> {
+/// Collects: the store's snapshots, then its temporary directories, then the copies on
+/// the target's server.
+pub(crate) async fn gc(options: &GcOptions) -> Result<GcReport, CacheError> {
     let mut report = GcReport {
         dry_run: options.dry_run,
         collected: Vec::new(),
@@ -69,27 +77,50 @@ pub async fn gc(options: &GcOptions) -> Result<GcReport, CacheError> {
     };
     let manifests: Vec<Manifest> = options
         .store
-        .list()?
+        .read_all()?
         .into_iter()
         .filter_map(|(_, m)| m.ok())
         .collect();
-    // The target's schema, for the ids of `snapshot restore --isolate` templates (which
-    // cover the target's schema as well as the snapshot).
-    let target = match &options.url {
+    let target = target_fingerprint(options).await?;
+    let fingerprint = target.as_ref().map(|(_, fingerprint)| fingerprint.as_str());
+    let live_ids = collect_snapshots(options, &manifests, fingerprint, &mut report)?;
+    collect_temporaries(options, &mut report)?;
+    // A key is stale only against a store that has snapshots: an empty or wrong store says
+    // nothing about what is in use.
+    if let Some((url, _)) = target {
+        let live_ids = (!manifests.is_empty()).then_some(&live_ids);
+        collect_copies(url, live_ids, options, &mut report).await?;
+    }
+    Ok(report)
+}
+
+/// The target's URL and schema fingerprint, for the ids of `snapshot restore --isolate`
+/// templates (which cover the target's schema as well as the snapshot); `None` without a
+/// target.
+async fn target_fingerprint(options: &GcOptions) -> Result<Option<(&str, String)>, CacheError> {
+    Ok(match &options.url {
         Some(url) => {
             let db = crate::db::connect(url).await?;
             let fingerprint = super::schema_fingerprint(&db, &options.flag).await;
             db.close().await;
-            Some((url, fingerprint?))
+            Some((url.as_str(), fingerprint?))
         }
         None => None,
-    };
+    })
+}
 
-    // Snapshots `ensure` made: the newest `keep` of each (name, spec, backend, seed, scale)
-    // stay; every other snapshot stays.
+/// Snapshots `ensure` made: the newest `keep` of each (name, spec, backend, seed, scale)
+/// stay; every other snapshot stays. Returns the ids of the copies the snapshots that stay
+/// still serve (with `fingerprint`, those of `snapshot restore --isolate` too).
+fn collect_snapshots(
+    options: &GcOptions,
+    manifests: &[Manifest],
+    fingerprint: Option<&str>,
+    report: &mut GcReport,
+) -> Result<HashSet<String>, CacheError> {
     let mut groups: BTreeMap<String, Vec<&Manifest>> = BTreeMap::new();
     let mut live_ids: HashSet<String> = HashSet::new();
-    for manifest in &manifests {
+    for manifest in manifests {
         match &manifest.cache {
             Some(cache) => groups
                 .entry(format!(
@@ -99,7 +130,7 @@ pub async fn gc(options: &GcOptions) -> Result<GcReport, CacheError> {
                 .or_default()
                 .push(manifest),
             None => {
-                if let Some((_, fingerprint)) = &target {
+                if let Some(fingerprint) = fingerprint {
                     live_ids.insert(snapshot_template_id(manifest, fingerprint));
                 }
                 report.kept += 1;
@@ -118,17 +149,10 @@ pub async fn gc(options: &GcOptions) -> Result<GcReport, CacheError> {
                 report.kept += 1;
                 continue;
             }
-            if !options.dry_run {
-                // Not while a process reads it (or builds it again).
-                let Some(_lock) = lock::try_lock(&options.store.dir, &manifest.name)? else {
-                    report.kept += 1;
-                    report.in_use.push(manifest.name.clone());
-                    continue;
-                };
-                match options.store.delete(&manifest.name) {
-                    Ok(()) | Err(StoreError::NotFound { .. }) => {}
-                    Err(e) => return Err(e.into()),
-                }
+            if !options.dry_run && !remove_snapshot(&options.store, &manifest.name)? {
+                report.kept += 1;
+                report.in_use.push(manifest.name.clone());
+                continue;
             }
             report.collected.push(Collected {
                 kind: "snapshot",
@@ -144,87 +168,107 @@ pub async fn gc(options: &GcOptions) -> Result<GcReport, CacheError> {
             });
         }
     }
+    Ok(live_ids)
+}
 
-    // Temporary directories of interrupted writes and deletes.
-    if let Ok(entries) = fs::read_dir(&options.store.dir) {
-        for entry in entries.flatten() {
-            let file = entry.file_name().to_string_lossy().to_string();
-            if !(file.starts_with(".tmp-") || file.starts_with(".deleting-")) {
-                continue;
-            }
-            let idle = entry
-                .metadata()
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|t| SystemTime::now().duration_since(t).ok())
-                .unwrap_or_default();
-            // A write in progress holds its directory's lock; a dead writer's is free.
-            let writing = file.starts_with(".tmp-") && !store::abandoned(&entry.path());
-            if writing || idle < STAGING_TTL.min(options.older_than) {
-                continue;
-            }
-            if !options.dry_run {
-                match fs::remove_dir_all(entry.path()) {
-                    Ok(()) => {}
-                    // Another cleaner (or the delete that left it) got there first.
-                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
-                    Err(e) => {
-                        return Err(CacheError::Io {
-                            action: "cannot remove",
-                            path: entry.path().display().to_string(),
-                            source: e,
-                        });
-                    }
+/// Removes the snapshot `name`, unless a process reads it (or builds it again): `false`
+/// then. A snapshot already gone counts as removed.
+fn remove_snapshot(store: &Store, name: &str) -> Result<bool, CacheError> {
+    let Some(_lock) = lock::try_lock(&store.dir, name)? else {
+        return Ok(false);
+    };
+    match store.remove(name) {
+        Ok(()) | Err(StoreError::NotFound { .. }) => Ok(true),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Temporary directories of interrupted writes and deletes.
+fn collect_temporaries(options: &GcOptions, report: &mut GcReport) -> Result<(), CacheError> {
+    let Ok(entries) = fs::read_dir(&options.store.dir) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        let file = entry.file_name().to_string_lossy().to_string();
+        if !(file.starts_with(".tmp-") || file.starts_with(".deleting-")) {
+            continue;
+        }
+        let idle = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| SystemTime::now().duration_since(t).ok())
+            .unwrap_or_default();
+        // A write in progress holds its directory's lock; a dead writer's is free.
+        let writing = file.starts_with(".tmp-") && !store::abandoned(&entry.path());
+        if writing || idle < STAGING_TTL.min(options.older_than) {
+            continue;
+        }
+        if !options.dry_run {
+            match fs::remove_dir_all(entry.path()) {
+                Ok(()) => {}
+                // Another cleaner (or the delete that left it) got there first.
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => {
+                    return Err(CacheError::Io {
+                        action: "cannot remove",
+                        path: entry.path().display().to_string(),
+                        source: e,
+                    });
                 }
+            }
+        }
+        report.collected.push(Collected {
+            kind: "temporary",
+            name: entry.path().display().to_string(),
+            reason: format!(
+                "left by an interrupted write, untouched for {}",
+                human(idle)
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// Copies on the target's server (or beside the SQLite file) made from the target.
+/// `live_ids`: the ids the store's snapshots give, or `None` when the store has none.
+async fn collect_copies(
+    url: &str,
+    live_ids: Option<&HashSet<String>>,
+    options: &GcOptions,
+    report: &mut GcReport,
+) -> Result<(), CacheError> {
+    let mut server = Server::open(url, &options.flag).await?;
+    let result = async {
+        let source = server.source_tag();
+        for made in server.made_by_fixtura().await? {
+            if made.source != source {
+                continue; // another database's copies
+            }
+            let Some(reason) = verdict(&made, live_ids, options) else {
+                report.kept += 1;
+                continue;
+            };
+            if !options.dry_run && !server.collect(&made).await? {
+                report.kept += 1;
+                report.in_use.push(made.name.clone());
+                continue;
             }
             report.collected.push(Collected {
-                kind: "temporary",
-                name: entry.path().display().to_string(),
-                reason: format!(
-                    "left by an interrupted write, untouched for {}",
-                    human(idle)
-                ),
+                kind: match made.kind {
+                    Kind::Template => "template",
+                    Kind::Clone => "clone",
+                    Kind::Scratch => "scratch",
+                },
+                name: made.name.clone(),
+                reason,
             });
         }
+        Ok::<(), CacheError>(())
     }
-
-    // Copies on the server (or beside the SQLite file). A key is stale only against a store
-    // that has snapshots: an empty or wrong store says nothing about what is in use.
-    if let Some((url, _)) = target {
-        let live_ids = (!manifests.is_empty()).then_some(&live_ids);
-        let mut server = Server::open(url, &options.flag).await?;
-        let result = async {
-            let source = server.source_tag();
-            for made in server.made_by_fixtura().await? {
-                if made.source != source {
-                    continue; // another database's copies
-                }
-                let Some(reason) = verdict(&made, live_ids, options) else {
-                    report.kept += 1;
-                    continue;
-                };
-                if !options.dry_run && !server.collect(&made).await? {
-                    report.kept += 1;
-                    report.in_use.push(made.name.clone());
-                    continue;
-                }
-                report.collected.push(Collected {
-                    kind: match made.kind {
-                        Kind::Template => "template",
-                        Kind::Clone => "clone",
-                        Kind::Scratch => "scratch",
-                    },
-                    name: made.name.clone(),
-                    reason,
-                });
-            }
-            Ok::<(), CacheError>(())
-        }
-        .await;
-        server.close().await;
-        result?;
-    }
-    Ok(report)
+    .await;
+    server.close().await;
+    result
 }
 
 /// Why `made` should go, or `None` to keep it.
@@ -236,7 +280,7 @@ fn verdict(made: &Made, live_ids: Option<&HashSet<String>>, options: &GcOptions)
             if options
                 .run
                 .as_deref()
-                .is_some_and(|run| made.run.as_deref() == Some(run)) =>
+                .is_some_and(|run| made.run.as_deref() == Some(name_part(run).as_str())) =>
         {
             Some(format!(
                 "a worker copy of run {}",
@@ -267,27 +311,6 @@ fn human(d: Duration) -> String {
         7200..172_800 => format!("{}h", s / 3600),
         _ => format!("{}d", s / 86_400),
     }
-}
-
-/// Reads a duration like `90s`, `30m`, `24h`, `7d` (a bare number is seconds).
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
-    let text = text.trim();
-    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
-        Some(i) => text.split_at(i),
-        None => (text, "s"),
-    };
-    let invalid = || format!("\"{text}\" is not a duration like 90s, 30m, 24h or 7d");
-    let n: u64 = number.parse().map_err(|_| invalid())?;
-    let seconds = match unit {
-        "s" => 1,
-        "m" => 60,
-        "h" => 3600,
-        "d" => 86_400,
-        _ => return Err(invalid()),
-    };
-    n.checked_mul(seconds)
-        .map(Duration::from_secs)
-        .ok_or_else(invalid)
 }
 
 #[cfg(test)]
@@ -350,19 +373,5 @@ mod tests {
         // An empty store knows no keys: nothing is stale by key, only by age.
         assert!(verdict(&made(Kind::Template, "gone", 1, None), None, &o).is_none());
         assert!(verdict(&made(Kind::Template, "gone", 7200, None), None, &o).is_some());
-    }
-
-    #[test]
-    fn durations_read_with_their_unit() {
-        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
-        assert_eq!(parse_duration("30m").unwrap(), Duration::from_secs(1800));
-        assert_eq!(parse_duration("24h").unwrap(), Duration::from_secs(86_400));
-        assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(604_800));
-        assert!(parse_duration("soon").is_err());
-        assert!(parse_duration("5y").is_err());
-        assert!(
-            parse_duration("99999999999999999d").is_err(),
-            "too long is an error, not a wrap"
-        );
     }
 }

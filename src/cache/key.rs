@@ -16,7 +16,7 @@ const KEY_LAYOUT: &str = "fixtura cache key v1";
 
 /// What a key is computed from.
 #[derive(Debug, Clone)]
-pub struct KeyInputs<'a> {
+pub(crate) struct KeyInputs<'a> {
     /// The spec file's text (TOML).
     pub spec: &'a str,
     /// The seed in effect (the spec's, or `--seed`).
@@ -58,7 +58,7 @@ impl std::fmt::Display for CacheKey {
 pub struct KeyError(String);
 
 /// Computes the key of `inputs`.
-pub fn cache_key(inputs: &KeyInputs<'_>) -> Result<CacheKey, KeyError> {
+pub(crate) fn cache_key(inputs: &KeyInputs<'_>) -> Result<CacheKey, KeyError> {
     let mut spec: toml::Table = toml::from_str(inputs.spec).map_err(|e| {
         KeyError(
             e.message()
@@ -109,7 +109,7 @@ fn backend_tag(backend: Backend) -> &'static str {
 /// The major version of a server: PostgreSQL `15.19 (Debian ...)` → `15` (`9.6.3` → `9.6`
 /// before version 10); MySQL `8.0.36` → `8.0`, MariaDB `10.11.19-MariaDB-...` →
 /// `mariadb 10.11` (both number their major series with two parts); SQLite `3.51.0` → `3`.
-pub fn major_version(backend: Backend, version: &str) -> String {
+pub(crate) fn major_version(backend: Backend, version: &str) -> String {
     let numbers: Vec<&str> = version
         .split(|c: char| !c.is_ascii_digit() && c != '.')
         .next()

@@ -13,9 +13,8 @@ use std::time::{Duration, Instant};
 
 /// A held lock; released when dropped (or when the process dies).
 #[derive(Debug)]
-pub struct StoreLock {
+pub(crate) struct StoreLock {
     _file: File,
-    pub path: PathBuf,
 }
 
 /// Why a lock could not be taken.
@@ -28,28 +27,31 @@ pub struct LockError {
 }
 
 /// The lock file of snapshot `name` in `store_dir`.
-pub fn lock_path(store_dir: &Path, name: &str) -> PathBuf {
+pub(crate) fn lock_path(store_dir: &Path, name: &str) -> PathBuf {
     store_dir.join(".locks").join(format!("{name}.lock"))
 }
 
 /// Takes the exclusive lock of `name` in `store_dir`, waiting as long as another process
 /// holds it (or a shared one); returns the lock and how long it waited.
-pub async fn lock(store_dir: &Path, name: &str) -> Result<(StoreLock, Duration), LockError> {
+pub(crate) async fn lock(store_dir: &Path, name: &str) -> Result<(StoreLock, Duration), LockError> {
     lock_file(lock_path(store_dir, name)).await
 }
 
 /// Takes a shared lock of `name` in `store_dir` (readers share; a writer waits for them),
 /// waiting while another process holds it exclusively.
-pub async fn lock_shared(store_dir: &Path, name: &str) -> Result<(StoreLock, Duration), LockError> {
+pub(crate) async fn lock_shared(
+    store_dir: &Path,
+    name: &str,
+) -> Result<(StoreLock, Duration), LockError> {
     take(lock_path(store_dir, name), Mode::Shared).await
 }
 
 /// The exclusive lock of `name` if nobody holds any lock of it now; `None` if somebody does.
-pub fn try_lock(store_dir: &Path, name: &str) -> Result<Option<StoreLock>, LockError> {
+pub(crate) fn try_lock(store_dir: &Path, name: &str) -> Result<Option<StoreLock>, LockError> {
     let path = lock_path(store_dir, name);
     let file = open(&path)?;
     match file.try_lock() {
-        Ok(()) => Ok(Some(StoreLock { _file: file, path })),
+        Ok(()) => Ok(Some(StoreLock { _file: file })),
         Err(std::fs::TryLockError::WouldBlock) => Ok(None),
         Err(std::fs::TryLockError::Error(source)) => Err(LockError {
             path: path.display().to_string(),
@@ -59,7 +61,7 @@ pub fn try_lock(store_dir: &Path, name: &str) -> Result<Option<StoreLock>, LockE
 }
 
 /// Takes the exclusive lock on the file at `path` (created if missing, with its directory).
-pub async fn lock_file(path: PathBuf) -> Result<(StoreLock, Duration), LockError> {
+pub(crate) async fn lock_file(path: PathBuf) -> Result<(StoreLock, Duration), LockError> {
     take(path, Mode::Exclusive).await
 }
 
@@ -115,7 +117,7 @@ async fn take(path: PathBuf, mode: Mode) -> Result<(StoreLock, Duration), LockEr
         }
         Err(std::fs::TryLockError::Error(e)) => return Err(error(e)),
     };
-    Ok((StoreLock { _file: file, path }, started.elapsed()))
+    Ok((StoreLock { _file: file }, started.elapsed()))
 }
 
 #[cfg(test)]

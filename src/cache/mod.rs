@@ -16,20 +16,22 @@
 //! `fixtura gc`).
 
 mod ensure;
-pub mod gc;
-pub mod isolate;
-pub mod key;
-pub mod lock;
-pub mod testdb;
+pub(crate) mod gc;
+pub(crate) mod isolate;
+pub(crate) mod key;
+pub(crate) mod lock;
 
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
-pub use self::ensure::ensure;
+pub(crate) use self::ensure::ensure;
+pub use self::gc::{Collected, GcOptions, GcReport};
 pub use self::isolate::{Identity, Isolated};
-pub use self::key::{CacheKey, KeyInputs, cache_key};
-use crate::db::Db;
+pub use self::key::{CacheKey, KeyError};
+pub(crate) use self::key::{KeyInputs, cache_key};
+pub use self::lock::LockError;
+use crate::db::{Db, DbError, Remedy};
 use crate::generate::spec::{Spec, SpecError};
 use crate::generate::{ChecksChoice, GenerateError};
 use crate::schema::{self, IntrospectOptions};
@@ -38,40 +40,81 @@ use crate::snapshot::{SnapshotError, Store, StoreError};
 
 /// Why `ensure`, `cache-key` or `gc` failed.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum CacheError {
+    /// The target or the copies' server cannot be reached.
     #[error(transparent)]
     Connect(#[from] crate::db::ConnectError),
+    /// A statement failed.
     #[error(transparent)]
-    Database(#[from] crate::Error),
+    Database(#[from] DbError),
+    /// The spec is wrong.
     #[error(transparent)]
     Spec(#[from] SpecError),
+    /// The spec cannot be read for its key.
     #[error("{file}: {source}")]
     Key {
+        /// The spec file.
         file: String,
+        /// Why.
         #[source]
         source: key::KeyError,
     },
+    /// A lock in the store could not be taken.
     #[error(transparent)]
     Lock(#[from] lock::LockError),
+    /// Generating the data failed.
     #[error(transparent)]
     Generate(#[from] GenerateError),
+    /// Making or restoring the snapshot failed.
     #[error(transparent)]
     Snapshot(#[from] SnapshotError),
+    /// The store, or a snapshot in it.
     #[error(transparent)]
     Store(#[from] StoreError),
+    /// A worker's copy could not be made or dropped.
     #[error("{0}")]
     Isolation(String),
+    /// A file or directory of the store.
     #[error("{action} {path}")]
     Io {
+        /// What was being done.
         action: &'static str,
+        /// The path.
         path: String,
+        /// The cause.
         #[source]
         source: std::io::Error,
     },
-    #[error("{0}")]
-    Unsafe(String),
+    /// Refused for safety: filling a database whose name does not look like a test database.
+    #[error(
+        "refusing to fill database \"{database}\": ensure deletes its flagged rows first, and \
+         its name does not look like a test database (it should contain a word like test, \
+         dev, ci, local, tmp or fixture); {remedy}"
+    )]
+    Unsafe {
+        /// The database's name.
+        database: String,
+        /// What to do.
+        remedy: Remedy,
+    },
+    /// An option or argument that cannot work.
     #[error("{0}")]
     Invalid(String),
+}
+
+impl CacheError {
+    /// The advice this error carries, if any.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            CacheError::Connect(e) => e.remedy(),
+            CacheError::Database(e) => e.remedy(),
+            CacheError::Generate(e) => e.remedy(),
+            CacheError::Snapshot(e) => e.remedy(),
+            CacheError::Unsafe { remedy, .. } => Some(*remedy),
+            _ => None,
+        }
+    }
 }
 
 /// What to ensure.
@@ -79,15 +122,19 @@ pub enum CacheError {
 pub struct EnsureOptions {
     /// The target database.
     pub url: String,
+    /// The snapshot store.
     pub store: Store,
+    /// The spec file.
     pub spec: PathBuf,
     /// Overrides the spec's seed.
     pub seed: Option<u64>,
+    /// Multiplies the spec's `rows = N` counts.
     pub scale: f64,
     /// The snapshot's name before its key (default: the spec file's stem).
     pub name: Option<String>,
     /// Give this worker its own copy instead of filling the target.
     pub isolate: Option<Identity>,
+    /// Who checks foreign keys when the data is generated or restored.
     pub checks: ChecksChoice,
     /// Fill (and so clean) even a target whose name does not look like a test database.
     pub allow_any_db: bool,
@@ -106,7 +153,9 @@ pub struct EnsureSummary {
     pub rows: u64,
     /// Time waiting for another process's lock.
     pub lock_wait_seconds: f64,
+    /// Generating the data (a miss).
     pub generate_seconds: f64,
+    /// Snapshotting the generated data (a miss).
     pub snapshot_seconds: f64,
     /// Restoring into the target (without isolation).
     pub restore_seconds: f64,
@@ -114,6 +163,7 @@ pub struct EnsureSummary {
     pub template_seconds: f64,
     /// Making the worker's copy (isolation).
     pub clone_seconds: f64,
+    /// All of it.
     pub seconds: f64,
     /// The worker's copy, with isolation.
     pub isolated: Option<Isolated>,
@@ -124,18 +174,24 @@ pub struct EnsureSummary {
 /// The key of a spec against a live database, and what it was computed from.
 #[derive(Debug, Clone, Serialize)]
 pub struct KeyReport {
+    /// The key.
     pub key: CacheKey,
     /// `<name>-<key16>`: the snapshot `ensure` uses.
     pub snapshot: String,
+    /// The seed in effect (the spec's, or the one given).
     pub seed: u64,
+    /// The scale.
     pub scale: f64,
+    /// The hash of the target's schema the key covers.
     pub schema_fingerprint: String,
+    /// The target's backend.
     pub backend: crate::Backend,
+    /// The server's major version (`15`, `10.11`, `3`).
     pub server_major_version: String,
 }
 
 /// Computes the cache key of `spec_path` (with `seed`, `scale`) against the database `db`.
-pub async fn key_for(
+pub(crate) async fn key_for(
     db: &Db,
     spec_path: &Path,
     seed: Option<u64>,
@@ -145,6 +201,27 @@ pub async fn key_for(
     let spec = KeyedSpec::read(spec_path, seed, scale, name)?;
     let report = spec.key(db).await?;
     Ok((report, spec.spec))
+}
+
+/// Restores snapshot `name` of `store` into a copy of its own for the worker `identity`,
+/// made on the server of the database at `url` (whose schema the copy takes): the
+/// `snapshot restore --isolate` of the command line.
+pub(crate) async fn restore_isolated(
+    url: &str,
+    store: &Store,
+    name: &str,
+    identity: &Identity,
+    observer: std::sync::Arc<dyn crate::progress::Observer>,
+) -> Result<(Isolated, manifest::Manifest), CacheError> {
+    let manifest = store.read_manifest(name)?;
+    let db = crate::db::connect(url).await?;
+    let fingerprint = schema_fingerprint(&db, &manifest.selection.flag).await;
+    db.close().await;
+    let id = isolate::snapshot_template_id(&manifest, &fingerprint?);
+    let mut server = isolate::Server::open(url, &manifest.selection.flag).await?;
+    let result = server.isolate(store, name, &id, identity, observer).await;
+    server.close().await;
+    Ok((result?, manifest))
 }
 
 /// A spec read for keying: its text (what the key covers), parsed (with `--seed` applied),
@@ -164,8 +241,8 @@ impl KeyedSpec {
         scale: f64,
         name: Option<&str>,
     ) -> Result<KeyedSpec, CacheError> {
-        let text = Spec::read(path)?;
-        let mut spec = Spec::parse(&path.display().to_string(), &text)?;
+        let text = Spec::read_text(path)?;
+        let mut spec = Spec::from_text(&path.display().to_string(), &text)?;
         if let Some(seed) = seed {
             spec.seed = seed;
         }
@@ -219,7 +296,7 @@ impl KeyedSpec {
 
 /// The fingerprint of the whole schema of `db` (every table), as cache keys and template
 /// ids take it.
-pub async fn schema_fingerprint(db: &Db, flag: &str) -> Result<String, CacheError> {
+pub(crate) async fn schema_fingerprint(db: &Db, flag: &str) -> Result<String, CacheError> {
     Ok(schema_and_fingerprint(db, flag).await?.0)
 }
 

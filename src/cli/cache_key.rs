@@ -45,9 +45,9 @@ pub struct Args {
 pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
     let db = fixtura::connect(global.db_url()?).await?;
     let k = &args.keyed;
-    let keyed = fixtura::cache::key_for(&db, &k.spec, k.seed, k.scale, k.name.as_deref()).await;
+    let report = fixtura::cache_key(&db, &k.spec, k.seed, k.scale, k.name.as_deref()).await;
     db.close().await;
-    let (report, _) = keyed?;
+    let report = report?;
     let out = if args.json {
         serde_json::to_string_pretty(&report)? + "\n"
     } else if args.short {

@@ -4,7 +4,7 @@
 use std::io::IsTerminal;
 use std::sync::Arc;
 
-use fixtura::cache::{self, EnsureOptions, EnsureSummary, Identity};
+use fixtura::cache::{EnsureOptions, EnsureSummary, Identity};
 use fixtura::snapshot::Store;
 
 use super::GlobalArgs;
@@ -65,7 +65,7 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
     };
     let bars = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
     let summary = tokio::select! {
-        result = cache::ensure(&options, bars.clone()) => result?,
+        result = fixtura::ensure(&options, bars.clone()) => result?,
         _ = tokio::signal::ctrl_c() => {
             anyhow::bail!(
                 "interrupted: a load in progress was rolled back; run ensure again \

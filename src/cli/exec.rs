@@ -6,7 +6,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use fixtura::db::{self, ConnectOptions};
+use fixtura::ConnectOptions;
 
 use super::GlobalArgs;
 
@@ -31,7 +31,7 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
             .with_context(|| format!("cannot read {}", file.display()))?;
         scripts.push((file, sql));
     }
-    let db = db::connect_with(
+    let db = fixtura::connect_with(
         global.db_url()?,
         ConnectOptions {
             create_sqlite_file: args.create,
@@ -39,7 +39,7 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
     )
     .await?;
     for (file, sql) in &scripts {
-        db::execute_script(&db, sql)
+        db.execute_script(sql)
             .await
             .with_context(|| format!("{} failed", file.display()))?;
     }

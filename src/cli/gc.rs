@@ -1,7 +1,8 @@
 //! `fixtura gc`: drop the copies, templates and cached snapshots no longer wanted.
 
-use fixtura::cache::gc::{self, GcOptions};
-use fixtura::cache::isolate::{Identity, name_part};
+use std::time::Duration;
+
+use fixtura::cache::{GcOptions, Identity};
 use fixtura::inspect::text::aligned;
 use fixtura::schema::DEFAULT_FLAG;
 use fixtura::snapshot::Store;
@@ -25,7 +26,7 @@ it). Keys are stale only against a store that has snapshots. Without a database 
 DATABASE_URL) only the store is collected.")]
 pub struct Args {
     /// Copies and templates older than this go (90s, 30m, 24h, 7d)
-    #[arg(long, default_value = "24h", value_parser = gc::parse_duration, value_name = "AGE")]
+    #[arg(long, default_value = "24h", value_parser = parse_duration, value_name = "AGE")]
     older_than: std::time::Duration,
     /// Cached snapshots kept per spec, seed, scale and backend (the newest)
     #[arg(long, default_value_t = 2, value_name = "N")]
@@ -56,13 +57,13 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
         older_than: args.older_than,
         keep: args.keep,
         run: if args.this_run {
-            Some(Identity::new(None, None).run)
+            Some(Identity::new(None, None).run().to_string())
         } else {
-            args.run_id.as_deref().map(name_part)
+            args.run_id.clone()
         },
         dry_run: args.dry_run,
     };
-    let report = gc::gc(&options).await?;
+    let report = fixtura::gc(&options).await?;
     if args.json {
         return super::print(&(serde_json::to_string_pretty(&report)? + "\n"));
     }
@@ -86,4 +87,44 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
         report.kept
     ));
     super::print(&out)
+}
+
+/// Reads a duration like `90s`, `30m`, `24h`, `7d` (a bare number is seconds).
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let (number, unit) = match text.find(|c: char| !c.is_ascii_digit()) {
+        Some(i) => text.split_at(i),
+        None => (text, "s"),
+    };
+    let invalid = || format!("\"{text}\" is not a duration like 90s, 30m, 24h or 7d");
+    let n: u64 = number.parse().map_err(|_| invalid())?;
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        _ => return Err(invalid()),
+    };
+    n.checked_mul(seconds)
+        .map(Duration::from_secs)
+        .ok_or_else(invalid)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_read_with_their_unit() {
+        assert_eq!(parse_duration("90").unwrap(), Duration::from_secs(90));
+        assert_eq!(parse_duration("30m").unwrap(), Duration::from_secs(1800));
+        assert_eq!(parse_duration("24h").unwrap(), Duration::from_secs(86_400));
+        assert_eq!(parse_duration("7d").unwrap(), Duration::from_secs(604_800));
+        assert!(parse_duration("soon").is_err());
+        assert!(parse_duration("5y").is_err());
+        assert!(
+            parse_duration("99999999999999999d").is_err(),
+            "too long is an error, not a wrap"
+        );
+    }
 }

@@ -5,8 +5,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use clap::ValueEnum;
-use fixtura::generate::spec::Spec;
-use fixtura::generate::{self, ChecksChoice, GenerateOptions, Summary};
+use fixtura::ChecksChoice;
+use fixtura::generate::Spec;
+use fixtura::generate::{GenerateOptions, Summary};
 
 use super::GlobalArgs;
 use super::progress::Bars;
@@ -75,12 +76,12 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
         clean_flagged: false,
     };
     let observer = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
-    let work = generate::generate(&db, &spec, &options, observer.clone());
+    let work = fixtura::generate(&db, &spec, &options, observer.clone());
     let summary = tokio::select! {
         result = work => match result {
             Ok(summary) => summary,
             // A spec error names its file and line already.
-            Err(e @ generate::GenerateError::Spec(_)) => return Err(e.into()),
+            Err(e @ fixtura::Error::Spec(_)) => return Err(e.into()),
             Err(e) => return Err(anyhow::Error::new(e).context("rolled back, nothing was written")),
         },
         _ = tokio::signal::ctrl_c() => {

@@ -3,8 +3,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use fixtura::generate::starter::starter_spec;
-use fixtura::schema::{self, DEFAULT_FLAG, IntrospectOptions};
+use fixtura::schema::DEFAULT_FLAG;
 
 use super::GlobalArgs;
 
@@ -30,19 +29,12 @@ pub struct Args {
 
 pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
     let db = fixtura::connect(global.db_url()?).await?;
-    let schema = schema::introspect(
-        &db,
-        &IntrospectOptions {
-            flag: args.flag.clone(),
-        },
-    )
-    .await?;
-    let capabilities = schema::capabilities(&db).await?;
+    let starter = fixtura::starter_spec(&db, args.rows, args.seed, &args.flag).await;
     db.close().await;
-    let order = fixtura::DependencyGraph::new(&schema).plan(capabilities);
-    let spec = starter_spec(&schema, &order, args.rows, args.seed, &args.flag);
+    let starter = starter?;
+    let spec = &starter.text;
     match &args.out {
-        None => super::print(&spec),
+        None => super::print(spec),
         Some(path) => {
             use std::io::Write;
             let mut file = std::fs::OpenOptions::new()
@@ -52,7 +44,7 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot create {}", path.display()))?;
             file.write_all(spec.as_bytes())
                 .with_context(|| format!("cannot write {}", path.display()))?;
-            eprintln!("wrote {} ({} tables)", path.display(), schema.tables.len());
+            eprintln!("wrote {} ({} tables)", path.display(), starter.tables);
             Ok(())
         }
     }

@@ -1,9 +1,8 @@
 //! `fixtura inspect`: tables, keys, cycles and how each is broken, and the insert order.
 
-use anyhow::Context;
 use clap::ValueEnum;
 use fixtura::inspect::{self, InspectOptions};
-use fixtura::schema::{self, DEFAULT_FLAG, IntrospectOptions};
+use fixtura::schema::DEFAULT_FLAG;
 
 use super::GlobalArgs;
 
@@ -48,23 +47,15 @@ enum Format {
 
 pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
     let db = fixtura::connect(global.db_url()?).await?;
-    let schema = schema::introspect(
-        &db,
-        &IntrospectOptions {
-            flag: args.flag.clone(),
-        },
-    )
-    .await
-    .context("cannot read the schema")?;
-    let capabilities = schema::capabilities(&db).await?;
-    let plan = fixtura::DependencyGraph::new(&schema).plan(capabilities);
     let options = InspectOptions {
+        flag: args.flag.clone(),
         schemas: args.schemas.clone(),
         tables: args.tables.clone(),
         count_rows: !args.no_counts,
     };
-    let report = inspect::report(&db, &schema, &plan, capabilities, &args.flag, &options).await?;
+    let report = fixtura::inspect(&db, &options).await;
     db.close().await;
+    let report = report?;
     let output = match args.format {
         Format::Text => inspect::text::render(&report, args.columns),
         Format::Dot => inspect::dot::render(&report),

@@ -56,11 +56,11 @@ pub struct GlobalArgs {
 
 impl GlobalArgs {
     /// The database URL, or the error that says how to give one.
-    pub fn db_url(&self) -> Result<&str, fixtura::error::ConnectError> {
+    pub fn db_url(&self) -> Result<&str, fixtura::Error> {
         self.db
             .as_deref()
             .filter(|u| !u.trim().is_empty())
-            .ok_or(fixtura::error::ConnectError::NoUrl)
+            .ok_or(fixtura::error::ConnectError::NoUrl.into())
     }
 
     /// The snapshot store directory.
@@ -119,10 +119,12 @@ pub fn main() -> i32 {
     }
 }
 
-/// `RUST_LOG` controls tracing to standard error; quiet by default.
+/// `RUST_LOG` controls tracing to standard error; quiet by default (sqlx's notes on slow
+/// statements included: a bulk load is made of slow statements, and the error line must be
+/// the only line a failure prints).
 fn init_tracing() {
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,sqlx=error"));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
@@ -143,8 +145,62 @@ pub fn print(output: &str) -> anyhow::Result<()> {
 }
 
 /// The error and its causes on one line, skipping a cause whose text its parent already
-/// says (sqlx's database errors repeat their message as their source).
+/// says (sqlx's database errors repeat their message as their source); advice the library
+/// gives in its own terms is said in terms of this command line's flags.
 fn one_line(err: &anyhow::Error) -> String {
+    let line = causes(err);
+    let Some(error) = err.chain().find_map(|e| e.downcast_ref::<fixtura::Error>()) else {
+        return line;
+    };
+    match error
+        .remedy()
+        .and_then(|r| Some((r.advice(), flag_advice(r, error)?)))
+    {
+        Some((library, cli)) => line.replace(library, &cli),
+        None => line,
+    }
+}
+
+/// The advice of a [`Remedy`](fixtura::Remedy), in terms of this command line (`error`
+/// gives what the advice names, a snapshot say).
+fn flag_advice(remedy: fixtura::Remedy, error: &fixtura::Error) -> Option<String> {
+    use fixtura::Remedy;
+    Some(match remedy {
+        Remedy::GiveDatabaseUrl => {
+            "pass --db URL or set DATABASE_URL (e.g. sqlite://fixtura.db)".to_string()
+        }
+        Remedy::CreateSqliteFile => {
+            "check the path, or create it with `fixtura exec --create FILE.sql`".to_string()
+        }
+        Remedy::ServerChecks => "use --fk-checks server".to_string(),
+        Remedy::FixturaChecks => "use --fk-checks fixtura".to_string(),
+        Remedy::FixturaChecksOrDeferrable => {
+            "use --fk-checks fixtura or make the constraint DEFERRABLE".to_string()
+        }
+        Remedy::AllowAnyDbOrCleanNone => {
+            "pass --allow-any-db if you mean it, or --clean none".to_string()
+        }
+        Remedy::AllowAnyDbOrIsolate => {
+            "pass --allow-any-db if you mean it, or --isolate".to_string()
+        }
+        Remedy::FlagOrCleanOtherwise => {
+            "flag those rows too, or restore with --clean truncate or --clean none".to_string()
+        }
+        Remedy::NameFlagColumn => "pass --flag COLUMN to name another column".to_string(),
+        Remedy::DeleteSnapshot => {
+            let name = match error {
+                fixtura::Error::Store(fixtura::error::StoreError::Exists { name, .. }) => {
+                    name.as_str()
+                }
+                _ => "NAME",
+            };
+            format!("delete it first (fixtura snapshot delete {name}), or choose another name")
+        }
+        _ => return None,
+    })
+}
+
+fn causes(err: &anyhow::Error) -> String {
     let mut line = String::new();
     for cause in err.chain() {
         let text = cause.to_string();
@@ -164,4 +220,37 @@ pub fn summary_table(header: [&str; 4], rows: Vec<[String; 4]>) -> String {
     let mut all = vec![header.map(String::from).to_vec()];
     all.extend(rows.into_iter().map(|r| r.to_vec()));
     fixtura::inspect::text::aligned(&all, &[false, true, true, true], "")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_remedy_has_its_command_line_wording() {
+        let error = fixtura::Error::TestDb("any".into());
+        for remedy in fixtura::Remedy::ALL {
+            let cli = flag_advice(*remedy, &error)
+                .unwrap_or_else(|| panic!("{remedy:?} has no command-line wording"));
+            assert_ne!(cli, remedy.advice(), "{remedy:?}");
+            assert!(
+                cli.contains("--") || cli.contains("fixtura "),
+                "{remedy:?}: {cli}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_library_advice_is_swapped_for_the_flags() {
+        let error = fixtura::Error::Store(fixtura::error::StoreError::Exists {
+            name: "nightly".into(),
+            store: "snapshots".into(),
+        });
+        let line = one_line(&anyhow::Error::new(error));
+        assert_eq!(
+            line,
+            "snapshot \"nightly\" already exists in snapshots: delete it first \
+             (fixtura snapshot delete nightly), or choose another name"
+        );
+    }
 }

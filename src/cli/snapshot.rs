@@ -5,11 +5,11 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use clap::{Subcommand, ValueEnum};
-use fixtura::cache::isolate::{Identity, Server, snapshot_template_id};
+use fixtura::cache::Identity;
 use fixtura::inspect::text::aligned;
 use fixtura::schema::DEFAULT_FLAG;
-use fixtura::snapshot::manifest::Filter;
-use fixtura::snapshot::{self, Clean, CreateOptions, RestoreOptions, Store};
+use fixtura::snapshot::Filter;
+use fixtura::snapshot::{Clean, CreateOptions, RestoreOptions, Store};
 
 use super::GlobalArgs;
 use super::progress::Bars;
@@ -161,7 +161,7 @@ async fn create(global: &GlobalArgs, store: &Store, args: &CreateArgs) -> anyhow
     };
     let bars = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
     let summary = tokio::select! {
-        result = snapshot::create(&db, store, &options, bars.clone()) => result?,
+        result = store.create(&db, &options, bars.clone()) => result?,
         _ = tokio::signal::ctrl_c() => anyhow::bail!("interrupted: no snapshot was published"),
     };
     bars.clear();
@@ -212,7 +212,7 @@ async fn restore(global: &GlobalArgs, store: &Store, args: &RestoreArgs) -> anyh
     };
     let bars = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
     let summary = tokio::select! {
-        result = snapshot::restore(&db, store, &options, bars.clone()) => result?,
+        result = store.restore(&db, &options, bars.clone()) => result?,
         _ = tokio::signal::ctrl_c() => {
             anyhow::bail!("interrupted: the transaction was rolled back, nothing was written")
         }
@@ -258,23 +258,15 @@ async fn restore_isolated(
     args: &RestoreArgs,
 ) -> anyhow::Result<()> {
     let url = global.db_url()?;
-    let manifest = store.manifest(&args.name)?;
     let identity = Identity::new(args.run_id.as_deref(), args.worker.as_deref());
     let bars = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
-    let db = fixtura::connect(url).await?;
-    let fingerprint = fixtura::cache::schema_fingerprint(&db, &manifest.selection.flag).await;
-    db.close().await;
-    let id = snapshot_template_id(&manifest, &fingerprint?);
-    let mut server = Server::open(url, &manifest.selection.flag).await?;
-    let work = server.isolate(store, &args.name, &id, &identity, bars.clone());
-    let result = tokio::select! {
-        result = work => result,
+    let work = store.restore_isolated(url, &args.name, &identity, bars.clone());
+    let (isolated, manifest) = tokio::select! {
+        result = work => result?,
         _ = tokio::signal::ctrl_c() => {
             anyhow::bail!("interrupted: no copy was handed out (a half-made one is left for `fixtura gc`)")
         }
     };
-    server.close().await;
-    let isolated = result?;
     bars.clear();
     let out = if args.json {
         format!(

@@ -13,7 +13,7 @@ use crate::value::Value;
 
 /// How a column's values are made.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Generator {
+pub(crate) enum Generator {
     /// A `fake` crate generator, by kind, in the spec's locale.
     Fake(FakeKind),
     /// A date in `[from, to]`.
@@ -72,7 +72,7 @@ pub enum Generator {
 }
 
 /// What a generator can see besides its RNG.
-pub struct Context<'a> {
+pub(crate) struct Context<'a> {
     pub locale: Locale,
     /// Zero-based row number within the table.
     pub row: u64,
@@ -82,115 +82,35 @@ pub struct Context<'a> {
 
 impl Generator {
     /// Draws one value.
-    pub fn generate(&self, rng: &mut ChaCha8Rng, ctx: &Context<'_>) -> Value {
+    pub(crate) fn generate(&self, rng: &mut ChaCha8Rng, ctx: &Context<'_>) -> Value {
         match self {
             Generator::Fake(kind) => Value::Text(kind.generate(ctx.locale, rng)),
-            Generator::Date { from, to } => {
-                let days = (*to - *from).num_days().max(0);
-                Value::Date(*from + Duration::days(rng.random_range(0..=days)))
-            }
+            Generator::Date { from, to } => date(rng, *from, *to),
             Generator::DateTime {
                 from,
                 to,
                 with_time_zone,
-            } => {
-                let seconds = (*to - *from).num_seconds().max(0);
-                let at = *from + Duration::seconds(rng.random_range(0..=seconds));
-                if *with_time_zone {
-                    Value::TimestampTz(Utc.from_utc_datetime(&at))
-                } else {
-                    Value::Timestamp(at)
-                }
-            }
-            Generator::Time => {
-                let seconds = rng.random_range(0..86_400u32);
-                Value::Time(
-                    NaiveTime::from_num_seconds_from_midnight_opt(seconds, 0).unwrap_or_default(),
-                )
-            }
+            } => datetime(rng, *from, *to, *with_time_zone),
+            Generator::Time => time(rng),
             Generator::Int { min, max } => Value::Int(rng.random_range(*min..=(*max).max(*min))),
-            Generator::Float { min, max, decimals } => {
-                let x = if max > min {
-                    rng.random_range(*min..*max)
-                } else {
-                    *min
-                };
-                Value::Float(match decimals {
-                    Some(d) => round(x, *d),
-                    None => x,
-                })
-            }
-            Generator::Decimal { min, max, scale } => {
-                let x = if max > min {
-                    rng.random_range(*min..=*max)
-                } else {
-                    *min
-                };
-                Value::Decimal(format!("{:.*}", *scale as usize, x))
-            }
+            Generator::Float { min, max, decimals } => float(rng, *min, *max, *decimals),
+            Generator::Decimal { min, max, scale } => decimal(rng, *min, *max, *scale),
             Generator::Bool { p } => Value::Bool(rng.random_bool(p.clamp(0.0, 1.0))),
-            Generator::OneOf { values, weights } => {
-                if values.is_empty() {
-                    return Value::Null;
-                }
-                let index = if weights.is_empty() {
-                    rng.random_range(0..values.len())
-                } else {
-                    let total: u64 = weights.iter().map(|w| u64::from(*w)).sum();
-                    let mut pick = rng.random_range(0..total.max(1));
-                    weights
-                        .iter()
-                        .position(|w| {
-                            let w = u64::from(*w);
-                            if pick < w {
-                                true
-                            } else {
-                                pick -= w;
-                                false
-                            }
-                        })
-                        .unwrap_or(0)
-                };
-                values[index].clone()
-            }
+            Generator::OneOf { values, weights } => one_of(rng, values, weights),
             Generator::Template(template) => Value::Text(render_template(template, ctx)),
             Generator::Const(value) => value.clone(),
             Generator::Sequence { start, step } => {
                 Value::Int(start.saturating_add((ctx.row as i64).saturating_mul(*step)))
             }
-            Generator::Uuid => {
-                let mut bytes = [0u8; 16];
-                rng.fill(&mut bytes);
-                Value::Uuid(uuid::Builder::from_random_bytes(bytes).into_uuid())
-            }
+            Generator::Uuid => uuid(rng),
             Generator::Text { max_chars } => {
                 let text = FakeKind::Sentence.generate(ctx.locale, rng);
                 Value::Text(truncate(&text, *max_chars))
             }
-            Generator::Bytes { len } => {
-                let mut bytes = vec![0u8; *len];
-                rng.fill(bytes.as_mut_slice());
-                Value::Bytes(bytes)
-            }
-            Generator::JsonObject => {
-                let mut map = serde_json::Map::new();
-                for key in ["email", "sms", "push", "in_app", "weekly_digest"] {
-                    map.insert(
-                        key.to_string(),
-                        serde_json::Value::Bool(rng.random_bool(0.5)),
-                    );
-                }
-                Value::Json(serde_json::Value::Object(map))
-            }
-            Generator::Interval => {
-                let days = rng.random_range(0..30u32);
-                let hours = rng.random_range(0..24u32);
-                Value::Text(format!("{days} days {hours:02}:00:00"))
-            }
-            Generator::Ipv4 => {
-                let [a, b, c, d]: [u8; 4] = rng.random();
-                Value::Text(format!("{}.{b}.{c}.{}", a.clamp(1, 223), d.max(1)))
-            }
+            Generator::Bytes { len } => bytes(rng, *len),
+            Generator::JsonObject => json_object(rng),
+            Generator::Interval => interval(rng),
+            Generator::Ipv4 => ipv4(rng),
             Generator::Array { element, max_len } => {
                 let len = rng.random_range(0..=*max_len);
                 Value::Array((0..len).map(|_| element.generate(rng, ctx)).collect())
@@ -200,7 +120,7 @@ impl Generator {
     }
 
     /// Names of the columns a template refers to (empty for other generators).
-    pub fn references(&self) -> Vec<String> {
+    pub(crate) fn references(&self) -> Vec<String> {
         match self {
             Generator::Template(t) => template_fields(t)
                 .into_iter()
@@ -211,13 +131,123 @@ impl Generator {
     }
 }
 
+// The draws behind `Generator::generate`, one per kind of value. What each takes from the
+// RNG, and in which order, is part of the rows a seed gives: change it and every row made
+// from that seed changes.
+
+fn date(rng: &mut ChaCha8Rng, from: NaiveDate, to: NaiveDate) -> Value {
+    let days = (to - from).num_days().max(0);
+    Value::Date(from + Duration::days(rng.random_range(0..=days)))
+}
+
+fn datetime(
+    rng: &mut ChaCha8Rng,
+    from: NaiveDateTime,
+    to: NaiveDateTime,
+    with_time_zone: bool,
+) -> Value {
+    let seconds = (to - from).num_seconds().max(0);
+    let at = from + Duration::seconds(rng.random_range(0..=seconds));
+    if with_time_zone {
+        Value::TimestampTz(Utc.from_utc_datetime(&at))
+    } else {
+        Value::Timestamp(at)
+    }
+}
+
+fn time(rng: &mut ChaCha8Rng) -> Value {
+    let seconds = rng.random_range(0..86_400u32);
+    Value::Time(NaiveTime::from_num_seconds_from_midnight_opt(seconds, 0).unwrap_or_default())
+}
+
+fn interval(rng: &mut ChaCha8Rng) -> Value {
+    let days = rng.random_range(0..30u32);
+    let hours = rng.random_range(0..24u32);
+    Value::Text(format!("{days} days {hours:02}:00:00"))
+}
+
+fn float(rng: &mut ChaCha8Rng, min: f64, max: f64, decimals: Option<u32>) -> Value {
+    let x = if max > min {
+        rng.random_range(min..max)
+    } else {
+        min
+    };
+    Value::Float(match decimals {
+        Some(d) => round(x, d),
+        None => x,
+    })
+}
+
+fn decimal(rng: &mut ChaCha8Rng, min: f64, max: f64, scale: u32) -> Value {
+    let x = if max > min {
+        rng.random_range(min..=max)
+    } else {
+        min
+    };
+    Value::Decimal(format!("{:.*}", scale as usize, x))
+}
+
+/// One of `values`, by `weights` when there are any.
+fn one_of(rng: &mut ChaCha8Rng, values: &[Value], weights: &[u32]) -> Value {
+    if values.is_empty() {
+        return Value::Null;
+    }
+    let index = if weights.is_empty() {
+        rng.random_range(0..values.len())
+    } else {
+        let total: u64 = weights.iter().map(|w| u64::from(*w)).sum();
+        let mut pick = rng.random_range(0..total.max(1));
+        weights
+            .iter()
+            .position(|w| {
+                let w = u64::from(*w);
+                if pick < w {
+                    true
+                } else {
+                    pick -= w;
+                    false
+                }
+            })
+            .unwrap_or(0)
+    };
+    values[index].clone()
+}
+
+fn uuid(rng: &mut ChaCha8Rng) -> Value {
+    let mut bytes = [0u8; 16];
+    rng.fill(&mut bytes);
+    Value::Uuid(uuid::Builder::from_random_bytes(bytes).into_uuid())
+}
+
+fn bytes(rng: &mut ChaCha8Rng, len: usize) -> Value {
+    let mut bytes = vec![0u8; len];
+    rng.fill(bytes.as_mut_slice());
+    Value::Bytes(bytes)
+}
+
+fn json_object(rng: &mut ChaCha8Rng) -> Value {
+    let mut map = serde_json::Map::new();
+    for key in ["email", "sms", "push", "in_app", "weekly_digest"] {
+        map.insert(
+            key.to_string(),
+            serde_json::Value::Bool(rng.random_bool(0.5)),
+        );
+    }
+    Value::Json(serde_json::Value::Object(map))
+}
+
+fn ipv4(rng: &mut ChaCha8Rng) -> Value {
+    let [a, b, c, d]: [u8; 4] = rng.random();
+    Value::Text(format!("{}.{b}.{c}.{}", a.clamp(1, 223), d.max(1)))
+}
+
 fn round(x: f64, decimals: u32) -> f64 {
     let factor = 10f64.powi(decimals as i32);
     (x * factor).round() / factor
 }
 
 /// Cuts `text` to at most `max` characters (never inside a character).
-pub fn truncate(text: &str, max: usize) -> String {
+pub(crate) fn truncate(text: &str, max: usize) -> String {
     match text.char_indices().nth(max) {
         Some((at, _)) => text[..at].trim_end().to_string(),
         None => text.to_string(),
@@ -225,7 +255,7 @@ pub fn truncate(text: &str, max: usize) -> String {
 }
 
 /// The `{name}` fields of a template, in order; `{{` and `}}` are literal braces.
-pub fn template_fields(template: &str) -> Vec<String> {
+pub(crate) fn template_fields(template: &str) -> Vec<String> {
     let mut fields = Vec::new();
     let mut chars = template.chars().peekable();
     while let Some(c) = chars.next() {

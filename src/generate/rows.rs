@@ -10,32 +10,45 @@ use rand::{RngExt, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use super::generator::{Context, Generator, truncate};
-use super::plan::{GenPlan, Parent, PickMode, Source, TablePlan, Unique};
-use super::shared::shared_key;
+use super::plan::model::{GenPlan, Parent, PickMode, Source, TablePlan, Unique, shared_key};
 use super::spec::Distribution;
 use crate::schema::ColumnType;
 use crate::value::{Row, Value};
 
 /// The name of the row engine's randomness, part of every cache key: a change to the RNG or
 /// to how cell seeds are derived changes the rows, so it must change the key too.
-pub const RNG_ALGORITHM: &str =
+pub(crate) const RNG_ALGORITHM: &str =
     "ChaCha8 (rand_chacha 0.10), cell key blake3(seed, table, column), stream = row";
 
+/// A 32-byte seed for one purpose within one table (a column, a foreign key, the table's
+/// `per` counts): blake3 in key-derivation mode over length-prefixed fields, so no two
+/// (table, purpose) pairs can collide. The planner derives every seed once; rows only use
+/// them.
+pub(crate) fn derive_seed(seed: u64, table: &str, purpose: &str) -> [u8; 32] {
+    let mut hasher = blake3::Hasher::new_derive_key("fixtura 2026 row seeds v1");
+    hasher.update(&seed.to_le_bytes());
+    for field in [table, purpose] {
+        hasher.update(&(field.len() as u64).to_le_bytes());
+        hasher.update(field.as_bytes());
+    }
+    *hasher.finalize().as_bytes()
+}
+
 /// The RNG for one cell (or one pick) of one row.
-pub fn cell_rng(seed: &[u8; 32], row: u64) -> ChaCha8Rng {
+pub(crate) fn cell_rng(seed: &[u8; 32], row: u64) -> ChaCha8Rng {
     let mut rng = ChaCha8Rng::from_seed(*seed);
     rng.set_stream(row);
     rng
 }
 
 /// A count in `[min, max]` for row `row` (a `per` count).
-pub fn draw_range(seed: &[u8; 32], row: u64, min: u64, max: u64) -> u64 {
+pub(crate) fn draw_range(seed: &[u8; 32], row: u64, min: u64, max: u64) -> u64 {
     cell_rng(seed, row).random_range(min..=max)
 }
 
 /// Position of `row` in a seeded permutation of `0..size` (an affine map `a·row + b mod
 /// size` with `a` coprime to `size`): distinct rows get distinct values.
-pub fn permute(seed: &[u8; 32], row: u64, size: u64) -> u64 {
+pub(crate) fn permute(seed: &[u8; 32], row: u64, size: u64) -> u64 {
     if size <= 1 {
         return 0;
     }
@@ -58,13 +71,13 @@ fn gcd(mut a: u64, mut b: u64) -> u64 {
 impl GenPlan {
     /// Rows `start..end` of table `t`, in its columns' order. Keys the plan defers
     /// (`TablePlan::deferred`) are written NULL here and set later by [`Self::deferred_rows`].
-    pub fn rows(&self, t: usize, start: u64, end: u64) -> Vec<Row> {
+    pub(crate) fn rows(&self, t: usize, start: u64, end: u64) -> Vec<Row> {
         (start..end).map(|row| self.row(t, row, true)).collect()
     }
 
     /// For the deferred keys of table `t`: each row's primary key, then the deferred key
     /// columns' values, for rows `start..end`.
-    pub fn deferred_rows(&self, t: usize, start: u64, end: u64) -> Vec<Row> {
+    pub(crate) fn deferred_rows(&self, t: usize, start: u64, end: u64) -> Vec<Row> {
         let key = self.key_columns(t);
         let deferred = self.deferred_columns(t);
         (start..end)
@@ -79,7 +92,7 @@ impl GenPlan {
     }
 
     /// Indices (in the written columns) of table `t`'s primary key.
-    pub fn key_columns(&self, t: usize) -> Vec<usize> {
+    pub(crate) fn key_columns(&self, t: usize) -> Vec<usize> {
         let plan = &self.tables[t];
         plan.table
             .primary_key
@@ -90,7 +103,7 @@ impl GenPlan {
     }
 
     /// Indices (in the written columns) of the columns of deferred keys.
-    pub fn deferred_columns(&self, t: usize) -> Vec<usize> {
+    pub(crate) fn deferred_columns(&self, t: usize) -> Vec<usize> {
         let plan = &self.tables[t];
         plan.columns
             .iter()
@@ -303,7 +316,7 @@ fn zipf(rng: &mut ChaCha8Rng, n: u64, s: f64) -> u64 {
 /// so the number can always be read back from the end and no two rows collide:
 /// `name@example.com` becomes `name.17@example.com`, `Acme Corp` becomes `Acme Corp 17`,
 /// `A1` becomes `A1-17` — all within `max` characters.
-pub fn weave(text: &str, row: u64, max: Option<usize>) -> String {
+pub(crate) fn weave(text: &str, row: u64, max: Option<usize>) -> String {
     let suffix = (row + 1).to_string();
     let (head, tail, sep) = match text.split_once('@') {
         Some((local, domain)) => (local, format!("@{domain}"), "."),
@@ -319,7 +332,7 @@ pub fn weave(text: &str, row: u64, max: Option<usize>) -> String {
 }
 
 /// Fits a generated value to the column's type.
-pub fn coerce(value: Value, ty: &ColumnType) -> Value {
+pub(crate) fn coerce(value: Value, ty: &ColumnType) -> Value {
     use ColumnType as T;
     match (value, ty) {
         (Value::Int(i), T::Float { .. }) => Value::Float(i as f64),

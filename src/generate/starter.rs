@@ -9,10 +9,15 @@ use crate::graph::Plan;
 use crate::schema::{Schema, Table};
 use crate::value::Value;
 
-/// Renders a starter spec for `schema`: `rows` rows for each table without a flag column's
-/// parent... every table gets `rows = rows` (edit to taste); keys, the flag column and
-/// generated columns are explained in comments.
-pub fn starter_spec(schema: &Schema, order: &Plan, rows: u64, seed: u64, flag: &str) -> String {
+/// Renders a starter spec for `schema`: every table, in insert order, gets `rows = rows`
+/// (edit to taste); keys, the flag column and generated columns are explained in comments.
+pub(crate) fn starter_spec(
+    schema: &Schema,
+    order: &Plan,
+    rows: u64,
+    seed: u64,
+    flag: &str,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(
         out,
@@ -80,7 +85,7 @@ fn describe(table: &Table, column: &str, schema: &Schema) -> Option<String> {
 }
 
 /// A generator in spec syntax, or `None` when the spec has no spelling for it.
-pub fn render(generator: &Generator) -> Option<String> {
+pub(crate) fn render(generator: &Generator) -> Option<String> {
     Some(match generator {
         Generator::Fake(kind) => format!("{{ fake = \"{}\" }}", kind.name()),
         Generator::Date { from, to } => {

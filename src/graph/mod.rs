@@ -37,20 +37,15 @@ use petgraph::visit::EdgeRef;
 use serde::Serialize;
 
 use self::breaks::{Arc, Component, Price};
-use crate::db::Backend;
-use crate::schema::{ForeignKey, QualifiedName, Schema, Table};
-
-/// What the target session may do, which decides whether strategy 4 is available.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub struct Capabilities {
-    /// The session may switch foreign-key checks off for itself (PostgreSQL: superuser or
-    /// `SET` privilege on `session_replication_role`; always on MySQL and SQLite).
-    pub session_switch: bool,
-}
+pub use crate::db::Capabilities;
+use crate::db::{Backend, QualifiedName};
+use crate::schema::{ForeignKey, Schema, Table};
 
 /// A cycle that nothing can break.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum GraphError {
+    /// A cycle whose keys are NOT NULL and not deferrable, with no session switch.
     #[error(
         "foreign-key cycle {cycle} cannot be broken: constraint \"{constraint}\" on {table} is NOT NULL \
          and not deferrable, and this session cannot switch foreign-key checks off; \
@@ -60,7 +55,9 @@ pub enum GraphError {
     UnbreakableCycle {
         /// The cycle, e.g. `a → b → a`.
         cycle: String,
+        /// The constraint to make deferrable.
         constraint: String,
+        /// The table it is declared on.
         table: String,
     },
 }
@@ -72,7 +69,9 @@ pub struct FkRef {
     pub table: QualifiedName,
     /// The constraint name.
     pub constraint: String,
+    /// Its columns.
     pub columns: Vec<String>,
+    /// The table it references.
     pub referenced_table: QualifiedName,
 }
 
@@ -93,7 +92,9 @@ pub enum BreakStrategy {
 /// A foreign key the plan breaks, with how and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CycleBreak {
+    /// The key.
     pub foreign_key: FkRef,
+    /// How it is satisfied.
     pub strategy: BreakStrategy,
     /// One sentence for a person, e.g. "staffs.office_id accepts NULL: insert NULL, then
     /// UPDATE after offices is loaded".
@@ -133,7 +134,7 @@ impl Plan {
     /// The cycle is written in the direction the keys point (`a → b` reads "a references
     /// b"). A plan keeps only the keys it breaks, not every key of a cycle, so a cycle of
     /// more than two tables shows its ends and elides the tables in between.
-    pub fn ensure_feasible(&self) -> Result<(), GraphError> {
+    pub(crate) fn check_cycles(&self) -> Result<(), GraphError> {
         let Some((cycle, fk)) = self
             .cycles
             .iter()

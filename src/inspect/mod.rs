@@ -7,17 +7,39 @@ pub mod text;
 
 use serde::Serialize;
 
-use crate::db::{Backend, Db};
-use crate::error::{Error, Result};
-use crate::graph::{Capabilities, Cycle, FkRef, Plan};
-use crate::schema::{Key, QualifiedName, Schema, SkippedRelation, Table};
+use crate::db::{Backend, Capabilities, Db, DbError, QualifiedName};
+use crate::graph::{Cycle, FkRef, Plan};
+use crate::schema::{Key, Schema, SkippedRelation, Table};
+
+type Result<T, E = InspectError> = std::result::Result<T, E>;
+
+/// Why the report could not be made.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum InspectError {
+    /// A statement failed.
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// A schema or table filter that matches nothing.
+    #[error("{what} \"{value}\" not found; the database has: {known}")]
+    NotFound {
+        /// `schema` or `table`.
+        what: &'static str,
+        /// The name asked for.
+        value: String,
+        /// The tables there are, or "no tables".
+        known: String,
+    },
+}
 
 /// Version of the JSON shape; bumped on any change that could break a reader.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// Which tables to report, and how much to read.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct InspectOptions {
+    /// The column that marks test rows.
+    pub flag: String,
     /// Only tables in these schemas (empty: all).
     pub schemas: Vec<String>,
     /// Only these tables, as written by the user (`orders`, `crm.contacts`) (empty: all).
@@ -26,24 +48,43 @@ pub struct InspectOptions {
     pub count_rows: bool,
 }
 
+impl Default for InspectOptions {
+    fn default() -> Self {
+        InspectOptions {
+            flag: crate::schema::DEFAULT_FLAG.to_string(),
+            schemas: Vec::new(),
+            tables: Vec::new(),
+            count_rows: true,
+        }
+    }
+}
+
 /// Everything `fixtura inspect` shows.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// [`FORMAT_VERSION`].
     pub format_version: u32,
+    /// The backend.
     pub backend: Backend,
+    /// The server's version string.
     pub server_version: String,
+    /// The schema unqualified names resolve to.
     pub default_schema: String,
     /// The flag column looked for.
     pub flag: String,
     /// Whether this session may switch foreign-key checks off for itself.
     pub session_switch: bool,
+    /// The tables reported.
     pub tables: Vec<TableReport>,
+    /// Relations that are never written (views, partitions).
     pub skipped: Vec<SkippedRelation>,
     /// Cycles that involve at least one reported table.
     pub cycles: Vec<Cycle>,
     /// The insert order, restricted to the reported tables.
     pub insert_order: Vec<QualifiedName>,
+    /// The order to delete in: the insert order reversed.
     pub delete_order: Vec<QualifiedName>,
+    /// Foreign keys whose referenced table is not among those reported.
     pub dangling: Vec<FkRef>,
 }
 
@@ -57,6 +98,7 @@ pub struct TableReport {
     /// Rows whose flag column is true, when counted and the table has the flag column.
     pub flagged_rows: Option<u64>,
     #[serde(flatten)]
+    /// The table, as introspected.
     pub table: Table,
 }
 
@@ -67,30 +109,30 @@ impl TableReport {
     }
 }
 
-/// Error for a `--table`/`--schema` filter that matches nothing.
-fn unknown_filter(what: &str, value: &str, schema: &Schema) -> Error {
+/// Error for a schema or table filter that matches nothing.
+fn unknown_filter(what: &'static str, value: &str, schema: &Schema) -> InspectError {
     let known: Vec<String> = schema
         .tables
         .iter()
         .map(|t| schema.display_name(&t.name))
         .collect();
-    Error::Unsupported(format!(
-        "{what} \"{value}\" not found; the database has: {}",
-        if known.is_empty() {
+    InspectError::NotFound {
+        what,
+        value: value.to_string(),
+        known: if known.is_empty() {
             "no tables".to_string()
         } else {
             known.join(", ")
-        }
-    ))
+        },
+    }
 }
 
 /// Builds the report for `schema` as planned by `plan`.
-pub async fn report(
+pub(crate) async fn report(
     db: &Db,
     schema: &Schema,
     plan: &Plan,
     capabilities: Capabilities,
-    flag: &str,
     options: &InspectOptions,
 ) -> Result<Report> {
     for s in &options.schemas {
@@ -129,7 +171,7 @@ pub async fn report(
         backend: schema.backend,
         server_version: schema.server_version.clone(),
         default_schema: schema.default_schema.clone(),
-        flag: flag.to_string(),
+        flag: options.flag.clone(),
         session_switch: capabilities.session_switch,
         tables,
         skipped: schema
@@ -190,22 +232,25 @@ async fn count_rows(db: &Db, table: &Table) -> Result<(Option<u64>, Option<u64>)
     ));
     let what = || format!("counting rows of {}", table.name);
     let (rows, flagged): (i64, Option<i64>) = match db {
+        #[cfg(feature = "postgres")]
         Db::Postgres(pool) => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.0))
                 .fetch_one(pool)
                 .await
         }
+        #[cfg(feature = "mysql")]
         Db::MySql(pool) => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.0))
                 .fetch_one(pool)
                 .await
         }
+        #[cfg(feature = "_sqlite")]
         Db::Sqlite(pool) => {
             sqlx::query_as(sqlx::AssertSqlSafe(sql.0))
                 .fetch_one(pool)
                 .await
         }
     }
-    .map_err(|e| Error::query(what(), e))?;
+    .map_err(|e| DbError::query(what(), e))?;
     Ok((Some(rows as u64), flagged.map(|n| n as u64)))
 }

@@ -10,7 +10,18 @@ use crate::schema::{ColumnType, QualifiedName};
 /// Renders `report`; `columns` adds every table's columns with their types.
 pub fn render(report: &Report, columns: bool) -> String {
     let mut out = String::new();
-    let name = |n: &QualifiedName| display(report, n);
+    header(&mut out, report);
+    tables(&mut out, report);
+    keys(&mut out, report, columns);
+    skipped(&mut out, report);
+    dangling(&mut out, report);
+    cycles(&mut out, report);
+    insert_order(&mut out, report);
+    out
+}
+
+/// The server, the default schema, the counts and the flag column, on one line.
+fn header(out: &mut String, report: &Report) {
     let _ = writeln!(
         out,
         "{} {}, default schema \"{}\": {} table{}{}; flag column \"{}\"",
@@ -26,7 +37,10 @@ pub fn render(report: &Report, columns: bool) -> String {
         },
         report.flag,
     );
+}
 
+/// One row per table: its rows, flagged rows, primary key and parents.
+fn tables(out: &mut String, report: &Report) {
     out.push_str("\nTables\n");
     let mut rows = vec![
         ["TABLE", "ROWS", "FLAGGED", "PRIMARY KEY", "REFERENCES"]
@@ -50,101 +64,128 @@ pub fn render(report: &Report, columns: bool) -> String {
         ]);
     }
     out.push_str(&aligned(&rows, &[false, true, true, false, false], "  "));
+}
 
+/// Every table's keys, and with `columns` its columns.
+fn keys(out: &mut String, report: &Report, columns: bool) {
     out.push_str("\nKeys\n");
     for t in &report.tables {
-        let mut lines = Vec::new();
-        if let Some(pk) = &t.table.primary_key {
-            lines.push(format!(
-                "primary key {} ({})",
-                pk.name,
-                pk.columns.join(", ")
-            ));
-        }
-        for k in t.unique_keys() {
-            lines.push(format!("unique      {} ({})", k.name, k.columns.join(", ")));
-        }
-        for fk in &t.table.foreign_keys {
-            let mut notes = vec![];
-            if fk.is_nullable_in(&t.table) {
-                notes.push("nullable".to_string());
-            }
-            if fk.deferrable.is_deferrable() {
-                notes.push("deferrable".to_string());
-            }
-            if fk.on_delete != crate::schema::FkAction::NoAction {
-                notes.push(format!(
-                    "on delete {}",
-                    fk.on_delete.as_sql().to_lowercase()
-                ));
-            }
-            lines.push(format!(
-                "foreign key {} ({}) → {} ({}){}",
-                fk.name,
-                fk.columns.join(", "),
-                name(&fk.referenced_table),
-                fk.referenced_columns.join(", "),
-                if notes.is_empty() {
-                    String::new()
-                } else {
-                    format!("  [{}]", notes.join(", "))
-                }
-            ));
-        }
-        if lines.is_empty() {
-            lines.push("no keys".to_string());
-        }
         let _ = writeln!(out, "  {}", t.display_name);
-        for line in lines {
+        for line in key_lines(report, t) {
             let _ = writeln!(out, "    {line}");
         }
         if columns {
-            for c in &t.table.columns {
-                let mut notes = vec![if c.nullable { "null" } else { "not null" }.to_string()];
-                if let Some(identity) = c.identity {
-                    notes.push(format!("{identity:?}").to_lowercase());
-                }
-                if let Some(g) = &c.generated {
-                    notes.push(format!(
-                        "generated {} ({})",
-                        if g.stored { "stored" } else { "virtual" },
-                        g.expression
-                    ));
-                }
-                if let Some(d) = &c.default {
-                    notes.push(format!("default {d}"));
-                }
-                if let ColumnType::Enum { labels, .. } = &c.column_type {
-                    notes.push(format!("labels {}", labels.join("|")));
-                }
-                let _ = writeln!(
-                    out,
-                    "    · {} {} ({})",
-                    c.name,
-                    c.type_name,
-                    notes.join(", ")
-                );
+            column_lines(out, t);
+        }
+    }
+}
+
+/// A table's primary key, unique keys and foreign keys (with what matters for loading),
+/// one line each; `no keys` when it has none.
+fn key_lines(report: &Report, t: &TableReport) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(pk) = &t.table.primary_key {
+        lines.push(format!(
+            "primary key {} ({})",
+            pk.name,
+            pk.columns.join(", ")
+        ));
+    }
+    for k in t.unique_keys() {
+        lines.push(format!("unique      {} ({})", k.name, k.columns.join(", ")));
+    }
+    for fk in &t.table.foreign_keys {
+        let mut notes = vec![];
+        if fk.is_nullable_in(&t.table) {
+            notes.push("nullable".to_string());
+        }
+        if fk.deferrable.is_deferrable() {
+            notes.push("deferrable".to_string());
+        }
+        if fk.on_delete != crate::schema::FkAction::NoAction {
+            notes.push(format!(
+                "on delete {}",
+                fk.on_delete.as_sql().to_lowercase()
+            ));
+        }
+        lines.push(format!(
+            "foreign key {} ({}) → {} ({}){}",
+            fk.name,
+            fk.columns.join(", "),
+            display(report, &fk.referenced_table),
+            fk.referenced_columns.join(", "),
+            if notes.is_empty() {
+                String::new()
+            } else {
+                format!("  [{}]", notes.join(", "))
             }
+        ));
+    }
+    if lines.is_empty() {
+        lines.push("no keys".to_string());
+    }
+    lines
+}
+
+/// A table's columns with their types, nullability, identity, generation, default and
+/// enum labels.
+fn column_lines(out: &mut String, t: &TableReport) {
+    for c in &t.table.columns {
+        let mut notes = vec![if c.nullable { "null" } else { "not null" }.to_string()];
+        if let Some(identity) = c.identity {
+            notes.push(format!("{identity:?}").to_lowercase());
         }
-    }
-
-    if !report.skipped.is_empty() {
-        out.push_str("\nSkipped (never written)\n");
-        let rows: Vec<Vec<String>> = report
-            .skipped
-            .iter()
-            .map(|s| vec![name(&s.name), s.reason.clone()])
-            .collect();
-        out.push_str(&aligned(&rows, &[false, false], "  "));
-    }
-
-    if !report.dangling.is_empty() {
-        out.push_str("\nForeign keys to tables outside the schema (no order imposed)\n");
-        for fk in &report.dangling {
-            let _ = writeln!(out, "  {}", fk_text(report, fk));
+        if let Some(g) = &c.generated {
+            notes.push(format!(
+                "generated {} ({})",
+                if g.stored { "stored" } else { "virtual" },
+                g.expression
+            ));
         }
+        if let Some(d) = &c.default {
+            notes.push(format!("default {d}"));
+        }
+        if let ColumnType::Enum { labels, .. } = &c.column_type {
+            notes.push(format!("labels {}", labels.join("|")));
+        }
+        let _ = writeln!(
+            out,
+            "    · {} {} ({})",
+            c.name,
+            c.type_name,
+            notes.join(", ")
+        );
     }
+}
 
+/// Relations never written, and why; nothing when there are none.
+fn skipped(out: &mut String, report: &Report) {
+    if report.skipped.is_empty() {
+        return;
+    }
+    out.push_str("\nSkipped (never written)\n");
+    let rows: Vec<Vec<String>> = report
+        .skipped
+        .iter()
+        .map(|s| vec![display(report, &s.name), s.reason.clone()])
+        .collect();
+    out.push_str(&aligned(&rows, &[false, false], "  "));
+}
+
+/// Foreign keys to tables outside the schema; nothing when there are none.
+fn dangling(out: &mut String, report: &Report) {
+    if report.dangling.is_empty() {
+        return;
+    }
+    out.push_str("\nForeign keys to tables outside the schema (no order imposed)\n");
+    for fk in &report.dangling {
+        let _ = writeln!(out, "  {}", fk_text(report, fk));
+    }
+}
+
+/// Every cycle with how each of its keys is broken (or why it cannot be), then whether
+/// the session may switch foreign-key checks off.
+fn cycles(out: &mut String, report: &Report) {
     let _ = writeln!(out, "\nCycles ({})", report.cycles.len());
     if report.cycles.is_empty() {
         out.push_str("  none: every table can be loaded after its parents\n");
@@ -179,12 +220,14 @@ pub fn render(report: &Report, columns: bool) -> String {
             "not available to this role (cycles must be broken by NULL or deferrable keys)"
         }
     );
+}
 
+/// The insert order, numbered.
+fn insert_order(out: &mut String, report: &Report) {
     out.push_str("\nInsert order (delete in reverse)\n");
     for (i, n) in report.insert_order.iter().enumerate() {
-        let _ = writeln!(out, "  {:>3}. {}", i + 1, name(n));
+        let _ = writeln!(out, "  {:>3}. {}", i + 1, display(report, n));
     }
-    out
 }
 
 fn display(report: &Report, name: &QualifiedName) -> String {

@@ -20,9 +20,9 @@ use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
 
 use super::copy_text::{LineError, typed};
 use super::pg_text;
+use crate::db::wire::{EPOCH_DAYS_FROM_CE, HEADER, USECS_PER_DAY, Wire};
 use crate::schema::ColumnType;
 use crate::value::Value;
-use crate::write::wire::{EPOCH_DAYS_FROM_CE, HEADER, USECS_PER_DAY, Wire};
 
 /// How one column's fields are decoded.
 #[derive(Debug, Clone)]
@@ -192,13 +192,13 @@ fn tuple_length(data: &[u8]) -> Option<Result<Option<usize>, &'static str>> {
 /// One decoded field: text borrowed from the COPY data (the common case, spared an
 /// allocation), or any other value.
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cell<'a> {
+pub(crate) enum Cell<'a> {
     Text(&'a str),
     Value(Value),
 }
 
 impl Cell<'_> {
-    pub fn into_value(self) -> Value {
+    pub(crate) fn into_value(self) -> Value {
         match self {
             Cell::Text(s) => Value::Text(s.to_string()),
             Cell::Value(v) => v,

@@ -23,25 +23,60 @@
 //! the connection is closed instead of going back to the pool half-way through a COPY or
 //! with a transaction open. Each backend's SQL lives in its own file.
 
+#[cfg(feature = "postgres")]
 mod copy_binary;
+#[cfg(feature = "postgres")]
 mod copy_text;
+#[cfg(feature = "mysql")]
 mod mysql;
+#[cfg(feature = "postgres")]
 mod pg_text;
+#[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "_sqlite")]
 mod sqlite;
 
 use std::io;
 
 use tokio::sync::mpsc::Sender;
 
-use crate::db::{Backend, Db};
-use crate::error::{Error, Result};
-use crate::schema::{Column, QualifiedName, Table};
+use crate::db::{Backend, Db, DbError, QualifiedName};
+use crate::schema::{Column, Table};
 use crate::value::Row;
-use crate::write::WriteError;
 
-pub use copy_binary::Cell;
+#[cfg(feature = "postgres")]
+pub(crate) use copy_binary::Cell;
+#[cfg(feature = "postgres")]
 use copy_binary::{Decoder, Tuples};
+
+/// What a step of a read returns.
+pub(crate) type Result<T, E = ReadError> = std::result::Result<T, E>;
+
+/// What can go wrong reading rows.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReadError {
+    /// A statement failed, or a value could not be decoded.
+    #[error(transparent)]
+    Database(#[from] DbError),
+    /// A column asked for is not in the table.
+    #[error("table {table} has no column \"{column}\"")]
+    UnknownColumn {
+        /// The table.
+        table: QualifiedName,
+        /// The column asked for.
+        column: String,
+    },
+    /// A read that names no column.
+    #[error("a read of {table} names no column")]
+    NoColumns {
+        /// The table.
+        table: QualifiedName,
+    },
+    /// A step was tried after an earlier one failed.
+    #[error("the read was abandoned after an earlier error")]
+    Abandoned,
+}
 
 /// What a backend needs to stream one table's rows.
 pub(super) struct Select<'a> {
@@ -78,35 +113,42 @@ impl Select<'_> {
     }
 
     /// A value that cannot be read as its column's type (`None`: no one column is at fault).
-    pub(super) fn decode_error(&self, column: Option<&str>, message: impl Into<String>) -> Error {
+    pub(super) fn decode_error(
+        &self,
+        column: Option<&str>,
+        message: impl Into<String>,
+    ) -> ReadError {
         let what = match column {
             Some(column) => format!("reading column \"{column}\" of {}", self.table.name),
             None => self.what(),
         };
-        Error::query(what, sqlx::Error::Decode(message.into().into()))
+        DbError::query(what, sqlx::Error::Decode(message.into().into())).into()
     }
 }
 
+#[cfg(feature = "postgres")]
 /// Receives the cells of raw binary rows ([`BinaryRows::feed`]).
-pub trait CellSink {
+pub(crate) trait CellSink {
     /// Field `column` of the current row.
     fn cell(&mut self, column: usize, cell: Cell<'_>);
     /// The current row is complete.
     fn end_row(&mut self);
 }
 
+#[cfg(feature = "postgres")]
 /// Decodes the raw binary `COPY` data of one table (from [`Read::copy_raw`]), buffer by
 /// buffer; a row may span buffers.
-pub struct BinaryRows {
+pub(crate) struct BinaryRows {
     table: QualifiedName,
     names: Vec<String>,
     columns: Vec<(Decoder, crate::schema::ColumnType)>,
     tuples: Tuples,
 }
 
+#[cfg(feature = "postgres")]
 impl BinaryRows {
     /// Feeds one buffer: `sink` hears every cell of every row it completes.
-    pub fn feed(&mut self, data: &[u8], sink: &mut impl CellSink) -> Result<()> {
+    pub(crate) fn feed(&mut self, data: &[u8], sink: &mut impl CellSink) -> Result<()> {
         let columns = &self.columns;
         self.tuples
             .feed(
@@ -122,7 +164,7 @@ impl BinaryRows {
     }
 
     /// Fails unless the data ended where it should.
-    pub fn finish(&self) -> Result<()> {
+    pub(crate) fn finish(&self) -> Result<()> {
         if self.tuples.is_complete() {
             Ok(())
         } else {
@@ -130,17 +172,18 @@ impl BinaryRows {
         }
     }
 
-    fn decode_error(&self, column: Option<usize>, message: String) -> Error {
+    fn decode_error(&self, column: Option<usize>, message: String) -> ReadError {
         let what = match column.and_then(|i| self.names.get(i)) {
             Some(column) => format!("reading column \"{column}\" of {}", self.table),
             None => format!("reading rows of {}", self.table),
         };
-        Error::query(what, sqlx::Error::Decode(message.into()))
+        DbError::query(what, sqlx::Error::Decode(message.into())).into()
     }
 }
 
+#[cfg(feature = "postgres")]
 /// A binary `COPY` statement waiting to run ([`Read::copy_raw`]).
-pub struct RawCopy {
+pub(crate) struct RawCopy {
     statement: String,
     what: String,
 }
@@ -185,27 +228,30 @@ impl<'a> Batches<'a> {
             return Ok(());
         }
         let batch = std::mem::replace(&mut self.rows, Vec::with_capacity(self.size.min(1024)));
-        self.sender.send(batch).await.map_err(|_| {
-            Error::query(
+        Ok(self.sender.send(batch).await.map_err(|_| {
+            DbError::query(
                 format!("reading rows of {}", self.table),
                 sqlx::Error::Io(io::Error::new(
                     io::ErrorKind::BrokenPipe,
                     "the receiver of the rows stopped before the table was read",
                 )),
             )
-        })
+        })?)
     }
 }
 
 /// The open transaction, per backend.
 enum Session {
+    #[cfg(feature = "postgres")]
     Postgres(postgres::Session),
+    #[cfg(feature = "mysql")]
     MySql(mysql::Session),
+    #[cfg(feature = "_sqlite")]
     Sqlite(sqlite::Session),
 }
 
 /// One connection taken from the pool, in a read transaction.
-pub struct Read {
+pub(crate) struct Read {
     backend: Backend,
     session: Session,
     /// Set when a step failed: the connection may be mid-stream, so it is closed at the end.
@@ -218,10 +264,13 @@ impl Read {
     /// `IntervalStyle = 'postgres'`, `extra_float_digits = 3`, `bytea_output = 'hex'`);
     /// MySQL `START TRANSACTION WITH CONSISTENT SNAPSHOT` (and `SET time_zone = '+00:00'`
     /// for the session); SQLite `BEGIN`.
-    pub async fn begin(db: &Db) -> Result<Read> {
+    pub(crate) async fn begin(db: &Db) -> Result<Read> {
         let session = match db {
+            #[cfg(feature = "postgres")]
             Db::Postgres(pool) => Session::Postgres(postgres::Session::begin(pool).await?),
+            #[cfg(feature = "mysql")]
             Db::MySql(pool) => Session::MySql(mysql::Session::begin(pool).await?),
+            #[cfg(feature = "_sqlite")]
             Db::Sqlite(pool) => Session::Sqlite(sqlite::Session::begin(pool).await?),
         };
         Ok(Read {
@@ -231,7 +280,7 @@ impl Read {
         })
     }
 
-    pub fn backend(&self) -> Backend {
+    pub(crate) fn backend(&self) -> Backend {
         self.backend
     }
 
@@ -239,7 +288,7 @@ impl Read {
     /// SQL boolean expression — may say `t.col`) matching `filter` (None: all rows), in
     /// batches of at most `batch` rows sent to `sender`; returns the number of rows read.
     /// Never holds more than one batch (plus the backend's fetch buffer) in memory.
-    pub async fn rows(
+    pub(crate) async fn rows(
         &mut self,
         table: &Table,
         columns: &[String],
@@ -256,23 +305,28 @@ impl Read {
             batch: batch.max(1),
         };
         let result = match &mut self.session {
+            #[cfg(feature = "postgres")]
             Session::Postgres(s) => s.rows(&select, sender).await,
+            #[cfg(feature = "mysql")]
             Session::MySql(s) => s.rows(&select, sender).await,
+            #[cfg(feature = "_sqlite")]
             Session::Sqlite(s) => s.rows(&select, sender).await,
         };
         self.track(result)
     }
 
+    #[cfg(feature = "postgres")]
     /// On PostgreSQL with the binary format: the rows [`Read::rows`] would stream, as a
     /// binary `COPY` to run with [`Read::copy_raw`] and the decoder of its data. `None`
     /// elsewhere, or when a table is read as text.
-    pub async fn binary_rows(
+    pub(crate) async fn binary_rows(
         &mut self,
         table: &Table,
         columns: &[String],
         filter: Option<&str>,
     ) -> Result<Option<(RawCopy, BinaryRows)>> {
         self.ensure_usable()?;
+        #[allow(irrefutable_let_patterns)] // a build with PostgreSQL alone
         let Session::Postgres(session) = &mut self.session else {
             return Ok(None);
         };
@@ -300,14 +354,16 @@ impl Read {
         )))
     }
 
+    #[cfg(feature = "postgres")]
     /// Runs `copy`, sending its data in buffers of about 1 MiB to `sender` (decode them with
     /// the [`BinaryRows`] that came with it).
-    pub async fn copy_raw(&mut self, copy: RawCopy, sender: &Sender<Vec<u8>>) -> Result<()> {
+    pub(crate) async fn copy_raw(&mut self, copy: RawCopy, sender: &Sender<Vec<u8>>) -> Result<()> {
         self.ensure_usable()?;
+        #[allow(irrefutable_let_patterns)] // a build with PostgreSQL alone
         let Session::Postgres(session) = &mut self.session else {
-            return Err(Error::Unsupported(
-                "raw COPY data exists only on PostgreSQL".into(),
-            ));
+            return Err(
+                DbError::Unsupported("raw COPY data exists only on PostgreSQL".into()).into(),
+            );
         };
         let result = session.copy_raw(&copy.statement, &copy.what, sender).await;
         self.track(result)
@@ -315,22 +371,28 @@ impl Read {
 
     /// Runs one statement (e.g. creating and filling a temporary table) inside the
     /// transaction; returns rows affected.
-    pub async fn execute(&mut self, sql: &str) -> Result<u64> {
+    pub(crate) async fn execute(&mut self, sql: &str) -> Result<u64> {
         self.ensure_usable()?;
         let result = match &mut self.session {
+            #[cfg(feature = "postgres")]
             Session::Postgres(s) => s.execute(sql).await,
+            #[cfg(feature = "mysql")]
             Session::MySql(s) => s.execute(sql).await,
+            #[cfg(feature = "_sqlite")]
             Session::Sqlite(s) => s.execute(sql).await,
         };
         self.track(result)
     }
 
     /// A single integer (e.g. a count).
-    pub async fn scalar(&mut self, sql: &str) -> Result<i64> {
+    pub(crate) async fn scalar(&mut self, sql: &str) -> Result<i64> {
         self.ensure_usable()?;
         let result = match &mut self.session {
+            #[cfg(feature = "postgres")]
             Session::Postgres(s) => s.scalar(sql).await,
+            #[cfg(feature = "mysql")]
             Session::MySql(s) => s.scalar(sql).await,
+            #[cfg(feature = "_sqlite")]
             Session::Sqlite(s) => s.scalar(sql).await,
         };
         self.track(result)
@@ -338,14 +400,17 @@ impl Read {
 
     /// Ends the transaction (rolls back: nothing was written but temporary tables). After a
     /// failed step the connection is closed instead, which rolls back as well.
-    pub async fn finish(self) -> Result<()> {
+    pub(crate) async fn finish(self) -> Result<()> {
         if self.failed {
             // Dropping the session closes its connection.
             return Ok(());
         }
         match self.session {
+            #[cfg(feature = "postgres")]
             Session::Postgres(s) => s.finish().await,
+            #[cfg(feature = "mysql")]
             Session::MySql(s) => s.finish().await,
+            #[cfg(feature = "_sqlite")]
             Session::Sqlite(s) => s.finish().await,
         }
     }
@@ -359,9 +424,7 @@ impl Read {
 
     fn ensure_usable(&self) -> Result<()> {
         if self.failed {
-            return Err(Error::Unsupported(
-                "the read was abandoned after an earlier error".into(),
-            ));
+            return Err(ReadError::Abandoned);
         }
         Ok(())
     }
@@ -372,23 +435,24 @@ fn select_columns<'a>(table: &'a Table, columns: &[String]) -> Result<Vec<&'a Co
     let found = columns
         .iter()
         .map(|name| {
-            table.column(name).ok_or_else(|| WriteError::UnknownColumn {
+            table.column(name).ok_or_else(|| ReadError::UnknownColumn {
                 table: table.name.clone(),
                 column: name.clone(),
             })
         })
         .collect::<Result<Vec<_>, _>>()?;
     if found.is_empty() {
-        return Err(WriteError::NoColumns {
+        return Err(ReadError::NoColumns {
             table: table.name.clone(),
-            what: "a read",
-        }
-        .into());
+        });
     }
     Ok(found)
 }
 
 /// A statement's single value that is not an integer.
-pub(super) fn not_an_integer(sql: &str, source: sqlx::Error) -> Error {
-    Error::query(format!("reading an integer from: {sql}"), source)
+pub(super) fn not_an_integer(sql: &str, source: sqlx::Error) -> ReadError {
+    DbError::query(format!("reading an integer from: {sql}"), source).into()
 }
+
+#[cfg(test)]
+pub(crate) mod tests;

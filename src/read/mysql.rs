@@ -19,12 +19,13 @@ use sqlx::mysql::{MySqlConnection, MySqlPool, MySqlRow};
 use sqlx::{AssertSqlSafe, MySql, Row as _, TypeInfo as _, ValueRef as _};
 use tokio::sync::mpsc::Sender;
 
+use super::Result;
 use super::{Batches, Select, not_an_integer};
 use crate::db::Backend;
-use crate::error::{Error, Result};
+use crate::db::DbError;
+use crate::db::session::Conn;
 use crate::schema::{Column, ColumnType};
 use crate::value::{Row, Value};
-use crate::write::session::Conn;
 
 const MYSQL: Backend = Backend::MySql;
 
@@ -136,9 +137,10 @@ impl Session {
     }
 
     async fn run(&mut self, sql: &str, what: &str) -> Result<u64> {
-        self.conn
+        Ok(self
+            .conn
             .execute(AssertSqlSafe(sql.to_string()), what)
-            .await
+            .await?)
     }
 
     pub(super) async fn rows(
@@ -165,7 +167,7 @@ impl Session {
         while let Some(row) = stream
             .try_next()
             .await
-            .map_err(|e| Error::query(&what, e))?
+            .map_err(|e| DbError::query(&what, e))?
         {
             let values = readings
                 .iter()
@@ -191,7 +193,7 @@ impl Session {
             .persistent(false)
             .fetch_one(self.conn())
             .await
-            .map_err(|e| Error::query(format!("running in the read transaction: {sql}"), e))?;
+            .map_err(|e| DbError::query(format!("running in the read transaction: {sql}"), e))?;
         let integer = match integer(&row, 0) {
             Ok(Value::Int(i)) => Ok(i),
             Ok(_) => Err(sqlx::Error::Decode(
@@ -210,7 +212,7 @@ impl Session {
     pub(super) async fn finish(mut self) -> Result<()> {
         self.run("ROLLBACK", "ending the read transaction").await?;
         // Temporary tables outlive a ROLLBACK on MySQL: close rather than pool it.
-        self.conn.close().await
+        Ok(self.conn.close().await?)
     }
 }
 

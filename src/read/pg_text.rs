@@ -6,7 +6,7 @@
 //! both paths agree by construction. Ported from the server's `numeric.c` (`get_str_from_var`)
 //! and `datetime.c` (`j2date`, `EncodeDateOnly`, `EncodeDateTime`, `AppendSeconds`).
 
-use crate::write::wire::{EPOCH_JULIAN, USECS_PER_DAY};
+use crate::db::wire::{EPOCH_JULIAN, USECS_PER_DAY};
 
 /// `numeric_out` of a numeric's binary form (`get_str_from_var`): the sign, the whole part
 /// without leading zeros (`0` when there is none), then exactly the display scale's digits.

@@ -21,15 +21,16 @@ use sqlx::postgres::{PgConnection, PgPool};
 use sqlx::{AssertSqlSafe, Postgres, Row as _};
 use tokio::sync::mpsc::Sender;
 
+use super::Result;
 use super::copy_binary::{self, Decoder, Tuples};
 use super::copy_text::{self, LineError, Lines};
 use super::{Batches, Select, not_an_integer};
 use crate::db::Backend;
-use crate::error::{Error, Result};
+use crate::db::DbError;
+use crate::db::session::Conn;
+use crate::db::wire;
 use crate::schema::ColumnType;
 use crate::value::Row;
-use crate::write::session::Conn;
-use crate::write::wire;
 
 const PG: Backend = Backend::Postgres;
 
@@ -46,15 +47,15 @@ const SETTINGS: &str = "SET LOCAL DateStyle = 'ISO, YMD'; \
 pub(super) const RAW_BUFFER: usize = 1 << 20;
 
 async fn send_raw(sender: &Sender<Vec<u8>>, buffer: Vec<u8>, what: &str) -> Result<()> {
-    sender.send(buffer).await.map_err(|_| {
-        Error::query(
+    Ok(sender.send(buffer).await.map_err(|_| {
+        DbError::query(
             what,
             sqlx::Error::Io(std::io::Error::new(
                 std::io::ErrorKind::BrokenPipe,
                 "the receiver of the rows stopped before the table was read",
             )),
         )
-    })
+    })?)
 }
 
 /// A connection in a read transaction.
@@ -89,9 +90,10 @@ impl Session {
     }
 
     async fn run(&mut self, sql: &str, what: &str) -> Result<u64> {
-        self.conn
+        Ok(self
+            .conn
             .execute(AssertSqlSafe(sql.to_string()), what)
-            .await
+            .await?)
     }
 
     pub(super) async fn rows(
@@ -154,9 +156,13 @@ impl Session {
             .conn()
             .copy_out_raw(statement)
             .await
-            .map_err(|e| Error::query(what, e))?;
+            .map_err(|e| DbError::query(what, e))?;
         let mut buffer = Vec::with_capacity(RAW_BUFFER + (RAW_BUFFER >> 3));
-        while let Some(chunk) = stream.try_next().await.map_err(|e| Error::query(what, e))? {
+        while let Some(chunk) = stream
+            .try_next()
+            .await
+            .map_err(|e| DbError::query(what, e))?
+        {
             buffer.extend_from_slice(&chunk);
             if buffer.len() >= RAW_BUFFER {
                 let full = std::mem::replace(
@@ -212,14 +218,14 @@ impl Session {
             .conn()
             .copy_out_raw(statement)
             .await
-            .map_err(|e| Error::query(&what, e))?;
+            .map_err(|e| DbError::query(&what, e))?;
         let mut batches = Batches::new(select, sender);
         // Rows completed by one chunk (PostgreSQL sends about one row per CopyData message).
         let mut decoded: Vec<Row> = Vec::new();
         while let Some(chunk) = stream
             .try_next()
             .await
-            .map_err(|e| Error::query(&what, e))?
+            .map_err(|e| DbError::query(&what, e))?
         {
             framing
                 .feed(&chunk, &mut decoded)
@@ -247,7 +253,7 @@ impl Session {
             .persistent(false)
             .fetch_one(self.conn())
             .await
-            .map_err(|e| Error::query(format!("running in the read transaction: {sql}"), e))?;
+            .map_err(|e| DbError::query(format!("running in the read transaction: {sql}"), e))?;
         row.try_get::<i64, _>(0)
             .or_else(|_| row.try_get::<i32, _>(0).map(i64::from))
             .or_else(|_| row.try_get::<i16, _>(0).map(i64::from))

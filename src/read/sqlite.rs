@@ -12,12 +12,13 @@ use sqlx::sqlite::{SqliteConnection, SqlitePool, SqliteRow};
 use sqlx::{AssertSqlSafe, Row as _, Sqlite, TypeInfo as _, ValueRef as _};
 use tokio::sync::mpsc::Sender;
 
+use super::Result;
 use super::{Batches, Select, not_an_integer};
 use crate::db::Backend;
-use crate::error::{Error, Result};
+use crate::db::DbError;
+use crate::db::session::Conn;
 use crate::schema::ColumnType;
 use crate::value::{Row, Value};
-use crate::write::session::Conn;
 
 const SQLITE: Backend = Backend::Sqlite;
 
@@ -44,9 +45,10 @@ impl Session {
     }
 
     async fn run(&mut self, sql: &str, what: &str) -> Result<u64> {
-        self.conn
+        Ok(self
+            .conn
             .execute(AssertSqlSafe(sql.to_string()), what)
-            .await
+            .await?)
     }
 
     pub(super) async fn rows(
@@ -73,7 +75,7 @@ impl Session {
         while let Some(row) = stream
             .try_next()
             .await
-            .map_err(|e| Error::query(&what, e))?
+            .map_err(|e| DbError::query(&what, e))?
         {
             let values = flags
                 .iter()
@@ -99,7 +101,7 @@ impl Session {
             .persistent(false)
             .fetch_one(self.conn())
             .await
-            .map_err(|e| Error::query(format!("running in the read transaction: {sql}"), e))?;
+            .map_err(|e| DbError::query(format!("running in the read transaction: {sql}"), e))?;
         row.try_get::<i64, _>(0).map_err(|e| not_an_integer(sql, e))
     }
 

@@ -5,17 +5,22 @@
 //! the same [`Schema`]. Everything downstream (the dependency graph, generation, snapshots)
 //! reads only this model.
 
+#[cfg(feature = "mysql")]
 mod mysql;
+#[cfg(feature = "postgres")]
 mod postgres;
+#[cfg(feature = "_sqlite")]
 mod sqlite;
+#[cfg(feature = "_sqlite")]
 mod sqlite_ddl;
-
-use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
-use crate::db::{Backend, Db};
-use crate::error::Result;
+pub use crate::db::QualifiedName;
+use crate::db::{Backend, Db, DbError};
+
+/// Introspection fails only on a statement, or on something fixtura cannot model.
+pub(crate) type Result<T, E = DbError> = std::result::Result<T, E>;
 
 /// The flag column that marks test rows when the user names no other.
 pub const DEFAULT_FLAG: &str = "is_test_data";
@@ -36,10 +41,13 @@ impl Default for IntrospectOptions {
 }
 
 /// Reads the schema of the database behind `db`.
-pub async fn introspect(db: &Db, options: &IntrospectOptions) -> Result<Schema> {
+pub(crate) async fn introspect(db: &Db, options: &IntrospectOptions) -> Result<Schema> {
     let mut schema = match db {
+        #[cfg(feature = "postgres")]
         Db::Postgres(pool) => postgres::introspect(pool).await?,
+        #[cfg(feature = "mysql")]
         Db::MySql(pool) => mysql::introspect(pool).await?,
+        #[cfg(feature = "_sqlite")]
         Db::Sqlite(pool) => sqlite::introspect(pool).await?,
     };
     for table in &mut schema.tables {
@@ -56,6 +64,7 @@ pub async fn introspect(db: &Db, options: &IntrospectOptions) -> Result<Schema> 
 /// A database's tables, as fixtura sees them.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Schema {
+    /// The backend it was read from.
     pub backend: Backend,
     /// The server's version string (`SHOW server_version`, `VERSION()`, `sqlite_version()`).
     pub server_version: String,
@@ -93,39 +102,10 @@ impl Schema {
 /// A relation that introspection found but fixtura never writes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SkippedRelation {
+    /// The relation.
     pub name: QualifiedName,
     /// Why it is skipped, e.g. "view", "materialized view", "partition of public.events".
     pub reason: String,
-}
-
-/// A schema-qualified name. On MySQL the schema is the database; on SQLite it is `main`.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-pub struct QualifiedName {
-    pub schema: String,
-    pub name: String,
-}
-
-impl QualifiedName {
-    pub fn new(schema: impl Into<String>, name: impl Into<String>) -> Self {
-        QualifiedName {
-            schema: schema.into(),
-            name: name.into(),
-        }
-    }
-
-    /// Splits `schema.table` at the first dot; a bare name gets `default_schema`.
-    pub fn parse(written: &str, default_schema: &str) -> Self {
-        match written.split_once('.') {
-            Some((schema, name)) => QualifiedName::new(schema, name),
-            None => QualifiedName::new(default_schema, written),
-        }
-    }
-}
-
-impl fmt::Display for QualifiedName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}.{}", self.schema, self.name)
-    }
 }
 
 /// What kind of relation a writable table is.
@@ -141,10 +121,13 @@ pub enum TableKind {
 /// A writable table.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Table {
+    /// The table.
     pub name: QualifiedName,
+    /// An ordinary or a partitioned table.
     pub kind: TableKind,
     /// Columns in their ordinal order.
     pub columns: Vec<Column>,
+    /// The primary key, when it has one.
     pub primary_key: Option<Key>,
     /// Unique constraints and unique indexes (not the primary key), sorted by name.
     pub unique: Vec<Key>,
@@ -155,6 +138,7 @@ pub struct Table {
 }
 
 impl Table {
+    /// The column named `name`.
     pub fn column(&self, name: &str) -> Option<&Column> {
         self.columns.iter().find(|c| c.name == name)
     }
@@ -170,17 +154,20 @@ impl Table {
 pub struct Key {
     /// Constraint or index name; SQLite's unnamed keys get their autoindex name.
     pub name: String,
+    /// Its columns, in key order.
     pub columns: Vec<String>,
 }
 
 /// A column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {
+    /// The column's name.
     pub name: String,
     /// The type as the backend spells it (`character varying(40)`, `varchar(40)`, `TEXT`).
     pub type_name: String,
     /// The type, classified the same way on every backend.
     pub column_type: ColumnType,
+    /// Whether it accepts NULL.
     pub nullable: bool,
     /// The default expression, as the backend reports it.
     pub default: Option<String>,
@@ -203,13 +190,18 @@ pub enum Identity {
     /// `AUTO_INCREMENT` (MySQL/MariaDB).
     AutoIncrement,
     /// SQLite's `INTEGER PRIMARY KEY` rowid alias, with `AUTOINCREMENT` or without.
-    RowId { autoincrement: bool },
+    RowId {
+        /// Declared `AUTOINCREMENT`: keys are never reused (`sqlite_sequence`).
+        autoincrement: bool,
+    },
 }
 
 /// A generated column: its expression and whether its value is stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Generated {
+    /// Stored (written to disk) or virtual (computed when read).
     pub stored: bool,
+    /// The expression, as the backend reports it.
     pub expression: String,
 }
 
@@ -217,55 +209,76 @@ pub struct Generated {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ColumnType {
+    /// `boolean`, `BOOL`/`TINYINT(1)` on MySQL.
     Boolean,
     /// An integer of `bytes` bytes (1, 2, 3, 4 or 8).
     Integer {
+        /// Its size.
         bytes: u8,
+        /// `UNSIGNED` (MySQL/MariaDB).
         unsigned: bool,
     },
     /// A binary floating-point number of `bytes` bytes (4 or 8).
     Float {
+        /// Its size.
         bytes: u8,
     },
     /// An exact decimal number.
     Decimal {
+        /// Total digits, when declared.
         precision: Option<u32>,
+        /// Digits after the point, when declared.
         scale: Option<u32>,
     },
     /// Character data; `fixed` for `char(n)`.
     Text {
+        /// The longest value, in characters, when limited.
         max_length: Option<u32>,
+        /// `char(n)`: padded to its length.
         fixed: bool,
     },
     /// Binary data (`bytea`, `BLOB`, `VARBINARY`).
     Binary {
+        /// The longest value, in bytes, when limited.
         max_length: Option<u32>,
     },
+    /// A UUID (`uuid`).
     Uuid,
     /// JSON kept as text (`json` on PostgreSQL, `JSON` on MySQL/MariaDB).
     Json,
     /// JSON stored decomposed (`jsonb`).
     Jsonb,
+    /// A calendar date.
     Date,
+    /// A time of day.
     Time {
+        /// `timetz`.
         with_time_zone: bool,
     },
+    /// A date and time.
     Timestamp {
+        /// `timestamptz` (and MySQL's `TIMESTAMP`): an instant, shown in the session's zone.
         with_time_zone: bool,
     },
+    /// A span of time (`interval`).
     Interval,
     /// Network addresses (`inet`, `cidr`).
     Inet,
     /// An enumerated type. `name` is the PostgreSQL type name; MySQL's inline enums have none.
     Enum {
+        /// The type's name (PostgreSQL).
         name: Option<String>,
+        /// The labels, in their declared order.
         labels: Vec<String>,
     },
+    /// An array (PostgreSQL).
     Array {
+        /// The element type.
         element: Box<ColumnType>,
     },
     /// Anything else, by the backend's name for it.
     Other {
+        /// The backend's name for the type.
         name: String,
     },
 }
@@ -277,11 +290,15 @@ pub struct ForeignKey {
     pub name: String,
     /// Referencing columns, in key order.
     pub columns: Vec<String>,
+    /// The table it references.
     pub referenced_table: QualifiedName,
     /// Referenced columns, paired with `columns` by position.
     pub referenced_columns: Vec<String>,
+    /// What happens to this row when the referenced row is deleted.
     pub on_delete: FkAction,
+    /// What happens to this row when the referenced key changes.
     pub on_update: FkAction,
+    /// Whether the check can wait until commit.
     pub deferrable: Deferrable,
 }
 
@@ -299,10 +316,15 @@ impl ForeignKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum FkAction {
+    /// The check happens at the end of the statement (the default).
     NoAction,
+    /// The check happens at once.
     Restrict,
+    /// Referencing rows are deleted (or updated) too.
     Cascade,
+    /// Referencing columns are set to NULL.
     SetNull,
+    /// Referencing columns are set to their defaults.
     SetDefault,
 }
 
@@ -334,6 +356,7 @@ impl FkAction {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Deferrable {
+    /// Checked at the end of each statement, always.
     NotDeferrable,
     /// `DEFERRABLE INITIALLY IMMEDIATE`: deferred by `SET CONSTRAINTS ... DEFERRED`.
     InitiallyImmediate,
@@ -342,17 +365,8 @@ pub enum Deferrable {
 }
 
 impl Deferrable {
+    /// Whether it can be deferred at all.
     pub fn is_deferrable(self) -> bool {
         self != Deferrable::NotDeferrable
     }
-}
-
-/// What this session may do that changes how cycles can be broken.
-pub async fn capabilities(db: &Db) -> Result<crate::graph::Capabilities> {
-    let session_switch = match db {
-        Db::Postgres(pool) => postgres::can_switch_triggers_off(pool).await?,
-        // FOREIGN_KEY_CHECKS and PRAGMA defer_foreign_keys are session settings anyone may set.
-        Db::MySql(_) | Db::Sqlite(_) => true,
-    };
-    Ok(crate::graph::Capabilities { session_switch })
 }

@@ -11,12 +11,13 @@ use std::collections::HashMap;
 use sqlx::Row;
 use sqlx::postgres::{PgPool, PgRow};
 
+use super::Result;
 use super::{
     Column, ColumnType, Deferrable, FkAction, ForeignKey, Generated, Identity, Key, QualifiedName,
     Schema, SkippedRelation, Table, TableKind,
 };
 use crate::db::Backend;
-use crate::error::{Error, Result};
+use crate::db::DbError;
 
 /// Schemas that belong to the system, never to the user.
 const USER_NAMESPACES: &str = "n.nspname NOT IN ('pg_catalog', 'information_schema') \
@@ -84,25 +85,6 @@ pub(super) async fn introspect(pool: &PgPool) -> Result<Schema> {
     })
 }
 
-/// Whether this session may set `session_replication_role` (superuser, or on PostgreSQL
-/// 15+ a `GRANT SET ON PARAMETER`), which lets it skip foreign-key triggers for itself.
-pub(super) async fn can_switch_triggers_off(pool: &PgPool) -> Result<bool> {
-    let version: String = fetch_one(
-        pool,
-        "SHOW server_version_num",
-        "reading the server version",
-    )
-    .await?;
-    // has_parameter_privilege exists from PostgreSQL 15; before it only a superuser may.
-    let sql = if version.parse::<u32>().unwrap_or(0) >= 150_000 {
-        "SELECT has_parameter_privilege('session_replication_role', 'SET')"
-    } else {
-        "SELECT rolsuper FROM pg_roles WHERE rolname = current_user"
-    };
-    let allowed: Option<bool> = fetch_one(pool, sql, "reading the role's privileges").await?;
-    Ok(allowed.unwrap_or(false))
-}
-
 async fn fetch_one<T>(pool: &PgPool, sql: &'static str, what: &str) -> Result<T>
 where
     T: for<'r> sqlx::Decode<'r, sqlx::Postgres> + sqlx::Type<sqlx::Postgres> + Send + Unpin,
@@ -110,7 +92,7 @@ where
     sqlx::query_scalar(sql)
         .fetch_one(pool)
         .await
-        .map_err(|e| Error::query(what, e))
+        .map_err(|e| DbError::query(what, e))
 }
 
 /// A catalog query through the simple query protocol: one round trip, where a prepared
@@ -120,7 +102,7 @@ async fn query_rows(pool: &PgPool, sql: &str, what: &str) -> Result<Vec<PgRow>> 
     sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_string()))
         .fetch_all(pool)
         .await
-        .map_err(|e| Error::query(what, e))
+        .map_err(|e| DbError::query(what, e))
 }
 
 /// Every user relation: writable tables (with their oids), and the rest as skipped.
@@ -360,6 +342,8 @@ impl Types {
         Ok(Types { by_oid, labels })
     }
 
+    /// The model's type of a column of type `oid` with modifier `typmod`: a domain as its
+    /// base type, an enum with its labels, an array by its element, a base type by name.
     fn classify(&self, oid: i64, typmod: i32) -> ColumnType {
         let Some(t) = self.by_oid.get(&oid) else {
             return ColumnType::Other {
@@ -387,62 +371,67 @@ impl Types {
                 element: Box::new(self.classify(t.element, typmod)),
             };
         }
-        // typmod of varchar/bpchar is the length + 4 (VARHDRSZ); of numeric ((p << 16) | s) + 4.
-        let length = (typmod >= 4).then(|| (typmod - 4) as u32);
-        match t.name.as_str() {
-            "bool" => ColumnType::Boolean,
-            "int2" => ColumnType::Integer {
-                bytes: 2,
-                unsigned: false,
-            },
-            "int4" => ColumnType::Integer {
-                bytes: 4,
-                unsigned: false,
-            },
-            "int8" => ColumnType::Integer {
-                bytes: 8,
-                unsigned: false,
-            },
-            "float4" => ColumnType::Float { bytes: 4 },
-            "float8" => ColumnType::Float { bytes: 8 },
-            "numeric" => ColumnType::Decimal {
-                precision: length.map(|m| (m >> 16) & 0xffff),
-                scale: length.map(|m| m & 0xffff),
-            },
-            "text" | "citext" | "name" => ColumnType::Text {
-                max_length: None,
-                fixed: false,
-            },
-            "varchar" => ColumnType::Text {
-                max_length: length,
-                fixed: false,
-            },
-            "bpchar" => ColumnType::Text {
-                max_length: length,
-                fixed: true,
-            },
-            "bytea" => ColumnType::Binary { max_length: None },
-            "uuid" => ColumnType::Uuid,
-            "json" => ColumnType::Json,
-            "jsonb" => ColumnType::Jsonb,
-            "date" => ColumnType::Date,
-            "time" => ColumnType::Time {
-                with_time_zone: false,
-            },
-            "timetz" => ColumnType::Time {
-                with_time_zone: true,
-            },
-            "timestamp" => ColumnType::Timestamp {
-                with_time_zone: false,
-            },
-            "timestamptz" => ColumnType::Timestamp {
-                with_time_zone: true,
-            },
-            "interval" => ColumnType::Interval,
-            "inet" | "cidr" => ColumnType::Inet,
-            other => ColumnType::Other {
-                name: other.to_string(),
-            },
-        }
+        built_in(&t.name, typmod)
+    }
+}
+
+/// A built-in base type by its `pg_type.typname`; any other is [`ColumnType::Other`].
+fn built_in(name: &str, typmod: i32) -> ColumnType {
+    // typmod of varchar/bpchar is the length + 4 (VARHDRSZ); of numeric ((p << 16) | s) + 4.
+    let length = (typmod >= 4).then(|| (typmod - 4) as u32);
+    match name {
+        "bool" => ColumnType::Boolean,
+        "int2" => ColumnType::Integer {
+            bytes: 2,
+            unsigned: false,
+        },
+        "int4" => ColumnType::Integer {
+            bytes: 4,
+            unsigned: false,
+        },
+        "int8" => ColumnType::Integer {
+            bytes: 8,
+            unsigned: false,
+        },
+        "float4" => ColumnType::Float { bytes: 4 },
+        "float8" => ColumnType::Float { bytes: 8 },
+        "numeric" => ColumnType::Decimal {
+            precision: length.map(|m| (m >> 16) & 0xffff),
+            scale: length.map(|m| m & 0xffff),
+        },
+        "text" | "citext" | "name" => ColumnType::Text {
+            max_length: None,
+            fixed: false,
+        },
+        "varchar" => ColumnType::Text {
+            max_length: length,
+            fixed: false,
+        },
+        "bpchar" => ColumnType::Text {
+            max_length: length,
+            fixed: true,
+        },
+        "bytea" => ColumnType::Binary { max_length: None },
+        "uuid" => ColumnType::Uuid,
+        "json" => ColumnType::Json,
+        "jsonb" => ColumnType::Jsonb,
+        "date" => ColumnType::Date,
+        "time" => ColumnType::Time {
+            with_time_zone: false,
+        },
+        "timetz" => ColumnType::Time {
+            with_time_zone: true,
+        },
+        "timestamp" => ColumnType::Timestamp {
+            with_time_zone: false,
+        },
+        "timestamptz" => ColumnType::Timestamp {
+            with_time_zone: true,
+        },
+        "interval" => ColumnType::Interval,
+        "inet" | "cidr" => ColumnType::Inet,
+        other => ColumnType::Other {
+            name: other.to_string(),
+        },
     }
 }

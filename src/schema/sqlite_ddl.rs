@@ -52,7 +52,7 @@ pub(super) struct ForeignKeyDdl {
 
 impl TableDdl {
     /// Reads a `CREATE TABLE` statement; `None` for anything else (views, virtual tables).
-    pub fn parse(sql: &str) -> Option<TableDdl> {
+    pub(super) fn parse(sql: &str) -> Option<TableDdl> {
         let tokens = tokenize(sql);
         let open = tokens.iter().position(|t| t.is_punct('('))?;
         let header = &tokens[..open];
@@ -96,7 +96,7 @@ impl TableDdl {
     }
 
     /// The definition of a column, matched the way SQLite matches names (ASCII case-insensitively).
-    pub fn column(&self, name: &str) -> Option<&ColumnDdl> {
+    pub(super) fn column(&self, name: &str) -> Option<&ColumnDdl> {
         self.columns
             .iter()
             .find(|c| c.name.eq_ignore_ascii_case(name))

@@ -13,17 +13,22 @@ pub const FORMAT_VERSION: u32 = 1;
 /// A snapshot's `manifest.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Manifest {
+    /// [`FORMAT_VERSION`] when written.
     pub format_version: u32,
+    /// The snapshot's name.
     pub name: String,
     #[serde(default)]
+    /// What the snapshot is for, as given when it was made.
     pub description: Option<String>,
     /// RFC 3339, UTC.
     pub created_at: String,
     /// The fixtura version that wrote it.
     pub tool_version: String,
+    /// The database it was made from.
     pub source: Source,
-    /// blake3 of the introspected schema of the snapshot's tables (see [`fingerprint`]).
+    /// blake3 of the introspected schema of the snapshot's tables (see `fingerprint`).
     pub schema_fingerprint: String,
+    /// Which rows it holds.
     pub selection: Selection,
     /// Set when `fixtura ensure` made the snapshot: what it is the cached result of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -32,6 +37,7 @@ pub struct Manifest {
     pub tables: Vec<TableEntry>,
     /// Total rows and compressed bytes.
     pub rows: u64,
+    /// Compressed bytes of every table file.
     pub bytes: u64,
     /// blake3 of this manifest serialized with `checksum` empty: a tampered manifest fails.
     pub checksum: String,
@@ -40,7 +46,9 @@ pub struct Manifest {
 /// Where the rows came from.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Source {
+    /// The backend.
     pub backend: Backend,
+    /// The server's version string.
     pub server_version: String,
 }
 
@@ -65,26 +73,33 @@ pub struct CacheEntry {
     pub name: String,
     /// The spec file, as given (for people; the key covers its content, not its path).
     pub spec: String,
+    /// The seed in effect.
     pub seed: u64,
+    /// The scale.
     pub scale: f64,
 }
 
 /// One `--where TABLE:SQL`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Filter {
+    /// The table, as written (`offices`, `crm.contacts`).
     pub table: String,
+    /// A SQL boolean expression over the table aliased `t`.
     pub sql: String,
 }
 
 /// One table's file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TableEntry {
+    /// The table.
     pub name: QualifiedName,
     /// The name as written to a person (unqualified in the default schema).
     pub display_name: String,
     /// Columns in the order of each row's array (generated columns are not stored).
     pub columns: Vec<ColumnEntry>,
+    /// The flag column, when the table has one.
     pub flag_column: Option<String>,
+    /// Rows in the file.
     pub rows: u64,
     /// File name inside the snapshot directory: `<schema>.<table>.jsonl.zst`.
     pub file: String,
@@ -97,15 +112,19 @@ pub struct TableEntry {
 /// One stored column.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ColumnEntry {
+    /// The column.
     pub name: String,
+    /// The type as the backend spells it.
     pub type_name: String,
+    /// The type, classified.
     pub column_type: ColumnType,
+    /// Whether it accepts NULL.
     pub nullable: bool,
 }
 
 impl Manifest {
     /// The manifest's own checksum: blake3 of its JSON with `checksum` empty.
-    pub fn compute_checksum(&self) -> String {
+    pub(crate) fn compute_checksum(&self) -> String {
         let mut copy = self.clone();
         copy.checksum = String::new();
         let json = serde_json::to_vec(&copy).expect("BUG: a manifest always serializes");
@@ -113,10 +132,11 @@ impl Manifest {
     }
 
     /// Sets `checksum`.
-    pub fn seal(&mut self) {
+    pub(crate) fn seal(&mut self) {
         self.checksum = self.compute_checksum();
     }
 
+    /// The entry of table `name`.
     pub fn table(&self, name: &QualifiedName) -> Option<&TableEntry> {
         self.tables.iter().find(|t| &t.name == name)
     }
@@ -124,7 +144,7 @@ impl Manifest {
 
 /// The file name of a table's rows. Characters that do not belong in a file name are
 /// replaced, so any identifier gives a portable name.
-pub fn file_name(name: &QualifiedName) -> String {
+pub(crate) fn file_name(name: &QualifiedName) -> String {
     let clean = |s: &str| -> String {
         s.chars()
             .map(|c| {
@@ -150,7 +170,7 @@ pub fn file_name(name: &QualifiedName) -> String {
 /// A fingerprint of the schema of `tables`: blake3 over the canonical JSON of each table's
 /// name (as a person writes it), columns (name, type as classified, nullability, generated),
 /// keys and foreign keys. Server version, defaults' spelling and table order do not enter.
-pub fn fingerprint(schema: &Schema, tables: &[&Table]) -> String {
+pub(crate) fn fingerprint(schema: &Schema, tables: &[&Table]) -> String {
     #[derive(Serialize)]
     struct Shape<'a> {
         name: String,

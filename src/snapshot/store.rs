@@ -10,35 +10,73 @@ use std::io::{self, BufRead, BufReader, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use super::manifest::{FORMAT_VERSION, Manifest};
+use crate::db::Remedy;
 
 /// zstd level for table files: the same as `zstd -3`, the baseline it is measured against.
-pub const ZSTD_LEVEL: i32 = 3;
+pub(crate) const ZSTD_LEVEL: i32 = 3;
 
 /// What can be wrong with a store or a snapshot in it.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum StoreError {
+    /// A name a snapshot may not have.
     #[error(
         "invalid snapshot name \"{0}\": use letters, digits, '.', '_' and '-', not starting with '.'"
     )]
     BadName(String),
+    /// No snapshot of that name in the store.
     #[error("no snapshot \"{name}\" in {store}")]
-    NotFound { name: String, store: String },
+    NotFound {
+        /// The snapshot.
+        name: String,
+        /// The store's directory.
+        store: String,
+    },
+    /// A snapshot of that name is already in the store.
     #[error(
-        "snapshot \"{name}\" already exists in {store}: delete it first (fixtura snapshot delete {name})"
+        "snapshot \"{name}\" already exists in {store}: {}",
+        Remedy::DeleteSnapshot
     )]
-    Exists { name: String, store: String },
+    Exists {
+        /// The snapshot.
+        name: String,
+        /// The store's directory.
+        store: String,
+    },
+    /// A manifest that cannot be read.
     #[error("snapshot \"{name}\": manifest.json is not a fixtura manifest: {reason}")]
-    BadManifest { name: String, reason: String },
+    BadManifest {
+        /// The snapshot.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+    /// A snapshot in a format this fixtura does not read.
     #[error(
         "snapshot \"{name}\" was written in format {found}; this fixtura reads format {FORMAT_VERSION}"
     )]
-    Version { name: String, found: u32 },
+    Version {
+        /// The snapshot.
+        name: String,
+        /// Its format.
+        found: u32,
+    },
+    /// A file missing, truncated or not matching its checksum.
     #[error("snapshot \"{name}\" is damaged: {problem}")]
-    Damaged { name: String, problem: String },
+    Damaged {
+        /// The snapshot.
+        name: String,
+        /// What is wrong, naming the file.
+        problem: String,
+    },
+    /// The file system refused.
     #[error("{action} {path}")]
     Io {
+        /// What was being done.
         action: &'static str,
+        /// The file or directory.
         path: String,
+        /// The cause.
         #[source]
         source: io::Error,
     },
@@ -53,15 +91,17 @@ fn io_error<'p>(action: &'static str, path: &'p Path) -> impl FnOnce(io::Error) 
 }
 
 /// A snapshot's name and its manifest, or why the manifest cannot be read.
-pub type Listed = (String, Result<Manifest, StoreError>);
+pub(crate) type Listed = (String, Result<Manifest, StoreError>);
 
 /// A directory of snapshots.
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// The directory.
     pub dir: PathBuf,
 }
 
 impl Store {
+    /// The store in directory `dir` (made when the first snapshot is written).
     pub fn new(dir: impl Into<PathBuf>) -> Store {
         Store { dir: dir.into() }
     }
@@ -76,7 +116,7 @@ impl Store {
     }
 
     /// Checks a snapshot name: it becomes a directory name.
-    pub fn check_name(name: &str) -> Result<(), StoreError> {
+    pub(crate) fn check_name(name: &str) -> Result<(), StoreError> {
         let ok = !name.is_empty()
             && !name.starts_with('.')
             && name.len() <= 200
@@ -91,7 +131,7 @@ impl Store {
     }
 
     /// Reads and checks a snapshot's manifest (its own checksum and format version).
-    pub fn manifest(&self, name: &str) -> Result<Manifest, StoreError> {
+    pub(crate) fn read_manifest(&self, name: &str) -> Result<Manifest, StoreError> {
         Store::check_name(name)?;
         let path = self.path(name).join("manifest.json");
         let text = match fs::read_to_string(&path) {
@@ -137,7 +177,7 @@ impl Store {
     }
 
     /// Checks every table file's size and checksum against the manifest.
-    pub fn verify(&self, manifest: &Manifest) -> Result<(), StoreError> {
+    pub(crate) fn verify_files(&self, manifest: &Manifest) -> Result<(), StoreError> {
         let dir = self.path(&manifest.name);
         for table in &manifest.tables {
             let path = dir.join(&table.file);
@@ -177,7 +217,7 @@ impl Store {
     }
 
     /// Every snapshot's manifest, by name; a damaged one comes back as its error.
-    pub fn list(&self) -> Result<Vec<Listed>, StoreError> {
+    pub(crate) fn read_all(&self) -> Result<Vec<Listed>, StoreError> {
         let entries = match fs::read_dir(&self.dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -190,14 +230,14 @@ impl Store {
             if name.starts_with('.') || !entry.path().join("manifest.json").exists() {
                 continue; // temporary directories, README, stray files
             }
-            out.push((name.clone(), self.manifest(&name)));
+            out.push((name.clone(), self.read_manifest(&name)));
         }
         out.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(out)
     }
 
     /// Deletes a snapshot: renamed aside first, so a reader never sees half of it.
-    pub fn delete(&self, name: &str) -> Result<(), StoreError> {
+    pub(crate) fn remove(&self, name: &str) -> Result<(), StoreError> {
         Store::check_name(name)?;
         let path = self.path(name);
         if !path.join("manifest.json").exists() {
@@ -214,7 +254,7 @@ impl Store {
     }
 
     /// A temporary directory to write snapshot `name` into.
-    pub fn stage(&self, name: &str) -> Result<Staging, StoreError> {
+    pub(crate) fn stage(&self, name: &str) -> Result<Staging, StoreError> {
         Store::check_name(name)?;
         if self.path(name).exists() {
             return Err(StoreError::Exists {
@@ -249,11 +289,11 @@ impl Store {
 }
 
 /// The lock file inside a temporary snapshot directory while its writer is alive.
-pub const WRITER_LOCK: &str = ".writer.lock";
+pub(crate) const WRITER_LOCK: &str = ".writer.lock";
 
 /// Whether the temporary directory `dir` was left by a writer that is gone: its
 /// [`WRITER_LOCK`] can be taken (or there is none).
-pub fn abandoned(dir: &Path) -> bool {
+pub(crate) fn abandoned(dir: &Path) -> bool {
     match File::open(dir.join(WRITER_LOCK)) {
         Ok(file) => file.try_lock_shared().is_ok(),
         Err(_) => true,
@@ -261,10 +301,10 @@ pub fn abandoned(dir: &Path) -> bool {
 }
 
 /// A snapshot being written; removed unless published.
-pub struct Staging {
+pub(crate) struct Staging {
     store: Store,
     name: String,
-    pub dir: PathBuf,
+    pub(crate) dir: PathBuf,
     published: bool,
     /// Locked for as long as this writer lives (see [`abandoned`]).
     _writer: File,
@@ -272,7 +312,7 @@ pub struct Staging {
 
 impl Staging {
     /// Writes the manifest, syncs everything and renames the directory into place.
-    pub fn publish(mut self, manifest: &Manifest) -> Result<PathBuf, StoreError> {
+    pub(crate) fn publish(mut self, manifest: &Manifest) -> Result<PathBuf, StoreError> {
         let path = self.dir.join("manifest.json");
         let mut json =
             serde_json::to_vec_pretty(manifest).expect("BUG: a manifest always serializes");
@@ -339,14 +379,14 @@ impl<W: Write> Write for Hashing<W> {
 const CHUNK: usize = 1 << 20;
 
 /// Writes one table file: JSON arrays, one per line, through zstd.
-pub struct TableWriter {
+pub(crate) struct TableWriter {
     path: PathBuf,
     encoder: zstd::Encoder<'static, Hashing<BufWriter<File>>>,
     chunk: Vec<u8>,
 }
 
 impl TableWriter {
-    pub fn create(path: &Path) -> Result<TableWriter, StoreError> {
+    pub(crate) fn create(path: &Path) -> Result<TableWriter, StoreError> {
         let file = File::create(path).map_err(io_error("cannot create", path))?;
         let hashing = Hashing {
             inner: BufWriter::with_capacity(1 << 20, file),
@@ -366,14 +406,15 @@ impl TableWriter {
     }
 
     /// Appends one row of JSON values.
-    pub fn write_row(&mut self, row: &[serde_json::Value]) -> Result<(), StoreError> {
+    #[cfg(test)]
+    pub(crate) fn write_row(&mut self, row: &[serde_json::Value]) -> Result<(), StoreError> {
         serde_json::to_writer(&mut self.chunk, row).expect("BUG: JSON values always serialize");
         self.end_row()
     }
 
     /// Appends one row of cell values, each encoded by [`super::codec::write_json`] for its
     /// column's type.
-    pub fn write_values(
+    pub(crate) fn write_values(
         &mut self,
         row: &[crate::value::Value],
         types: &[crate::schema::ColumnType],
@@ -391,7 +432,7 @@ impl TableWriter {
 
     /// Appends whole JSON lines written by `write` into the writer's buffer (see
     /// [`super::codec::JsonLines`]), then compresses the buffer once it is full.
-    pub fn write_lines<T>(
+    pub(crate) fn write_lines<T>(
         &mut self,
         write: impl FnOnce(&mut Vec<u8>) -> T,
     ) -> Result<T, StoreError> {
@@ -419,7 +460,7 @@ impl TableWriter {
     }
 
     /// Finishes the stream, syncs the file; returns its size and blake3 (hex).
-    pub fn finish(mut self) -> Result<(u64, String), StoreError> {
+    pub(crate) fn finish(mut self) -> Result<(u64, String), StoreError> {
         self.flush_chunk()?;
         let path = self.path;
         let hashing = self
@@ -440,13 +481,13 @@ impl TableWriter {
 }
 
 /// Reads one table file's rows.
-pub struct TableReader {
+pub(crate) struct TableReader {
     path: PathBuf,
     lines: std::io::Lines<BufReader<zstd::Decoder<'static, BufReader<File>>>>,
 }
 
 impl TableReader {
-    pub fn open(path: &Path) -> Result<TableReader, StoreError> {
+    pub(crate) fn open(path: &Path) -> Result<TableReader, StoreError> {
         let file = File::open(path).map_err(io_error("cannot open", path))?;
         let decoder = zstd::Decoder::new(file).map_err(io_error("cannot decompress", path))?;
         Ok(TableReader {
@@ -456,7 +497,7 @@ impl TableReader {
     }
 
     /// The next row, `None` at the end.
-    pub fn next_row(&mut self) -> Result<Option<Vec<serde_json::Value>>, StoreError> {
+    pub(crate) fn next_row(&mut self) -> Result<Option<Vec<serde_json::Value>>, StoreError> {
         let Some(line) = self.lines.next() else {
             return Ok(None);
         };

@@ -10,10 +10,10 @@
 //! test of a flag come from the backend's [`Dialect`]. A sample query (`LIMIT 1`) runs
 //! first, so a check that passes costs one join; only rows that fail it are counted.
 
-use crate::schema::{ForeignKey, Schema, Table};
-
-use super::WriteError;
 use super::dialect::Dialect;
+use super::{Result, WriteError};
+use crate::db::session::{Conn, Driver};
+use crate::schema::{ForeignKey, Schema, Table};
 
 /// The two queries of a check: one failing row's key columns, each as text, and how many
 /// rows fail.
@@ -38,6 +38,24 @@ impl Probe {
             width: key.len(),
         }
     }
+}
+
+/// Runs the probe's sample query on `conn` and, only when it finds a row, its count: a
+/// check that passes costs one query. `None` when nothing was found, else the count and
+/// the sample's values (`None` for NULL).
+pub(super) async fn run<DB: Driver>(
+    conn: &mut Conn<DB>,
+    probe: Probe,
+    what: &str,
+) -> Result<Option<(i64, Vec<Option<String>>)>> {
+    let Some(row) = conn.fetch_optional(probe.sample, what).await? else {
+        return Ok(None);
+    };
+    let values = (0..probe.width)
+        .map(|i| DB::text(&row, i).unwrap_or_else(|_| Some("?".into())))
+        .collect();
+    let count = conn.fetch_int(probe.count, what).await?.unwrap_or(0);
+    Ok(Some((count, values)))
 }
 
 /// `p.r = c.f AND ...`: the parent row (`p`) a child row (`c`) references through `fk`.

@@ -13,10 +13,11 @@ use sqlx::error::BoxDynError;
 use sqlx::{Arguments as _, Database};
 use tokio::sync::mpsc::Receiver;
 
+use super::Result;
 use super::copy_text;
-use super::session::{Conn, Driver};
 use super::target::Target;
-use crate::error::{Error, Result};
+use crate::db::DbError;
+use crate::db::session::{Conn, Driver};
 use crate::schema::Column;
 use crate::value::{Row, Value};
 
@@ -142,7 +143,7 @@ pub(super) async fn insert_batches<DB: Driver>(
             for row in rows.by_ref().take(size) {
                 for (value, column) in row.into_iter().zip(&target.columns) {
                     bind(&mut arguments, value, column)
-                        .map_err(|e| Error::query(&what, sqlx::Error::Encode(e)))?;
+                        .map_err(|e| DbError::query(&what, sqlx::Error::Encode(e)))?;
                 }
             }
             let sql = statements.sql(size);

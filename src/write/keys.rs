@@ -8,8 +8,12 @@
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
+use super::Result;
+use super::target::Target;
+use crate::db::DbError;
+use crate::db::session::{Conn, Driver};
 use crate::schema::ColumnType;
-use crate::value::Value;
+use crate::value::{Row, Value};
 
 /// The kinds of value a key column can hold.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -111,6 +115,48 @@ fn parse_timestamptz(text: &str) -> Option<DateTime<Utc>> {
         .or_else(|| DateTime::parse_from_rfc3339(text).ok())
         .map(|t| t.with_timezone(&Utc))
         .or_else(|| parse_timestamp(text).map(|t| t.and_utc()))
+}
+
+/// Runs `sql` (the target's columns, `SELECT`ed by `existing_keys_sql`) on `conn` and
+/// turns each column of each row into a [`Value`] with `decode`, by the column's
+/// [`KeyKind`].
+pub(super) async fn read<DB: Driver>(
+    conn: &mut Conn<DB>,
+    target: &Target<'_>,
+    sql: String,
+    decode: fn(&DB::Row, usize, KeyKind) -> sqlx::Result<Value>,
+) -> Result<Vec<Row>> {
+    let kinds: Vec<KeyKind> = target
+        .columns
+        .iter()
+        .map(|c| KeyKind::of(&c.column_type))
+        .collect();
+    let what = format!("reading existing keys of {}", target.name);
+    let rows = conn.fetch_all(sql, &what).await?;
+    let decoded: std::result::Result<Vec<Row>, DbError> = rows
+        .iter()
+        .map(|row| {
+            kinds
+                .iter()
+                .enumerate()
+                .map(|(i, kind)| decode(row, i, *kind).map_err(|e| DbError::query(&what, e)))
+                .collect()
+        })
+        .collect();
+    Ok(decoded?)
+}
+
+/// A key column read as text (bytes for binary columns) and parsed by its kind: how the
+/// servers' keys come back (selected with a cast to text, bytes left as they are).
+pub(super) fn decode_text<DB: Driver>(
+    row: &DB::Row,
+    i: usize,
+    kind: KeyKind,
+) -> sqlx::Result<Value> {
+    Ok(match kind {
+        KeyKind::Bytes => DB::bytes(row, i)?.map_or(Value::Null, Value::Bytes),
+        _ => DB::text(row, i)?.map_or(Value::Null, |text| kind.parse(text)),
+    })
 }
 
 #[cfg(test)]

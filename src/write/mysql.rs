@@ -19,13 +19,13 @@ use sqlx::mysql::{MySqlArguments, MySqlPool};
 use sqlx::{Arguments, MySql};
 use tokio::sync::mpsc::Receiver;
 
+use super::Result;
 use super::dialect::{self, Dialect};
 use super::insert::{self, InsertStatements};
-use super::session::Conn;
 use super::target::{Target, TempUpdate, UpdatePlan, identifying_key};
 use super::{FkChecks, WriteCounts, WriteError};
 use crate::db::Backend;
-use crate::error::Result;
+use crate::db::session::Conn;
 use crate::schema::{Column, ColumnType, Table};
 use crate::value::{Row, Value};
 
@@ -192,7 +192,7 @@ impl Session {
                 .await?;
         }
         // Committed and settings restored: the connection may go back to the pool.
-        self.conn.commit().await
+        Ok(self.conn.commit().await?)
     }
 }
 

@@ -19,14 +19,15 @@ use sqlx::postgres::{PgConnection, PgCopyIn, PgPool};
 use sqlx::{AssertSqlSafe, Postgres};
 use tokio::sync::mpsc::Receiver;
 
+use super::Result;
 use super::copy_binary::{self, Server};
 use super::dialect::Dialect;
-use super::session::Conn;
 use super::target::{self, Target, TempUpdate, UpdatePlan};
-use super::wire::{self, TableWire, Wire};
 use super::{FkChecks, WriteCounts, copy_text};
 use crate::db::Backend;
-use crate::error::{Error, Result};
+use crate::db::DbError;
+use crate::db::session::Conn;
+use crate::db::wire::{self, TableWire, Wire};
 use crate::schema::{Identity, QualifiedName, Table};
 use crate::value::Row;
 
@@ -216,7 +217,7 @@ impl Session {
                     .execute(self.conn.get())
                     .await
                     .map_err(|e| {
-                        Error::query(
+                        DbError::query(
                             format!("resetting the sequence of {}.{}", table.name, column.name),
                             e,
                         )
@@ -227,7 +228,7 @@ impl Session {
     }
 
     pub(super) async fn commit(mut self) -> Result<()> {
-        self.conn.commit().await
+        Ok(self.conn.commit().await?)
     }
 }
 
@@ -300,7 +301,7 @@ async fn copy_in(
         let mut copy = conn
             .copy_in_raw(&statement)
             .await
-            .map_err(|e| Error::query(what(), e))?;
+            .map_err(|e| DbError::query(what(), e))?;
         let sent = send_binary(&mut copy, target, &wires, *server, batches, on_rows).await;
         copied += finish(copy, sent.as_ref().map(|_| ()), what).await?;
         match sent? {
@@ -315,7 +316,7 @@ async fn copy_in(
     let mut copy = conn
         .copy_in_raw(&statement)
         .await
-        .map_err(|e| Error::query(what(), e))?;
+        .map_err(|e| DbError::query(what(), e))?;
     let sent = send_text(&mut copy, target, resume, batches, on_rows).await;
     copied += finish(copy, sent.as_ref().map(|_| ()), what).await?;
     sent?;
@@ -325,11 +326,11 @@ async fn copy_in(
 /// Finishes a `COPY` whose data was sent, or aborts it after `sent` failed.
 async fn finish(
     copy: PgCopyIn<&mut PgConnection>,
-    sent: Result<(), &Error>,
+    sent: Result<(), &super::WriteError>,
     what: impl Fn() -> String,
 ) -> Result<u64> {
     match sent {
-        Ok(()) => copy.finish().await.map_err(|e| Error::query(what(), e)),
+        Ok(()) => Ok(copy.finish().await.map_err(|e| DbError::query(what(), e))?),
         Err(err) => {
             // A PgCopyIn must be finished or aborted; the load fails either way.
             let _ = copy.abort(err.to_string()).await;
@@ -345,7 +346,7 @@ async fn send(
 ) -> Result<()> {
     copy.send(buffer.as_slice())
         .await
-        .map_err(|e| Error::query(format!("copying rows into {}", target.name), e))?;
+        .map_err(|e| DbError::query(format!("copying rows into {}", target.name), e))?;
     buffer.clear();
     Ok(())
 }

@@ -9,16 +9,16 @@ use std::fmt;
 
 use tokio::sync::mpsc::Receiver;
 
+use super::Result;
 use super::target::{self, Target};
 use super::{FkChecks, Load, Session, WriteError, fk_check};
-use crate::error::Result;
 use crate::graph::{BreakStrategy, Plan};
 use crate::schema::{QualifiedName, Schema, Table};
 use crate::value::Row;
 
 /// What [`Load::write_missing`] did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct WriteCounts {
+pub(crate) struct WriteCounts {
     /// Rows inserted.
     pub inserted: u64,
     /// Rows left out because a row with the same key was already there.
@@ -27,7 +27,7 @@ pub struct WriteCounts {
 
 /// What [`Load::clean_flagged`] did.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Cleaned {
+pub(crate) enum Cleaned {
     /// The flagged rows are gone: this many.
     Deleted(u64),
     /// Nothing was deleted: these rows stay and reference flagged ones.
@@ -35,7 +35,7 @@ pub enum Cleaned {
 }
 
 /// Blockers as a list a person reads: `2 rows of offices (e.g. (id)=(42)) via "offices_fk"`.
-pub fn describe_blockers(blockers: &[Blocker], schema: &Schema) -> String {
+pub(crate) fn describe_blockers(blockers: &[Blocker], schema: &Schema) -> String {
     blockers
         .iter()
         .map(|b| {
@@ -55,7 +55,7 @@ pub fn describe_blockers(blockers: &[Blocker], schema: &Schema) -> String {
 /// Unflagged rows that reference flagged ones through one foreign key: deleting the
 /// flagged rows would orphan them.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Blocker {
+pub(crate) struct Blocker {
     /// The referencing (child) table.
     pub table: QualifiedName,
     /// The foreign key's name.
@@ -98,7 +98,7 @@ impl Load {
     ///   which also skips NOT NULL and CHECK failures.
     ///
     /// `on_rows` hears of every batch received, skipped rows included.
-    pub async fn write_missing(
+    pub(crate) async fn write_missing(
         &mut self,
         table: &Table,
         columns: &[String],
@@ -108,8 +108,11 @@ impl Load {
         self.ensure_usable()?;
         let target = Target::new(self.backend, table, columns, "a write")?;
         let result = match &mut self.session {
+            #[cfg(feature = "postgres")]
             Session::Postgres(s) => s.write_missing(&target, batches, on_rows).await,
+            #[cfg(feature = "mysql")]
             Session::MySql(s) => s.write_missing(table, &target, batches, on_rows).await,
+            #[cfg(feature = "_sqlite")]
             Session::Sqlite(s) => s.write_missing(&target, batches, on_rows).await,
         };
         self.track(result)
@@ -117,7 +120,7 @@ impl Load {
 
     /// Deletes the rows of `table` whose `flag` column is true (PostgreSQL `flag IS TRUE`,
     /// elsewhere `flag <> 0`, for a flag kept as 0/1); returns how many.
-    pub async fn delete_flagged(&mut self, table: &Table, flag: &str) -> Result<u64> {
+    pub(crate) async fn delete_flagged(&mut self, table: &Table, flag: &str) -> Result<u64> {
         self.ensure_usable()?;
         check_column(table, flag)?;
         let dialect = self.dialect();
@@ -133,7 +136,7 @@ impl Load {
     }
 
     /// How many rows of `table` have their `flag` column true.
-    pub async fn count_flagged(&mut self, table: &Table, flag: &str) -> Result<u64> {
+    pub(crate) async fn count_flagged(&mut self, table: &Table, flag: &str) -> Result<u64> {
         self.ensure_usable()?;
         check_column(table, flag)?;
         let dialect = self.dialect();
@@ -153,7 +156,7 @@ impl Load {
     /// outside the list that references one of them makes it fail); on MySQL/MariaDB
     /// `DELETE FROM` each in the order given, since `TRUNCATE` commits implicitly; on
     /// SQLite `DELETE FROM` each in the order given. Pass children before parents.
-    pub async fn truncate(&mut self, tables: &[&Table]) -> Result<()> {
+    pub(crate) async fn truncate(&mut self, tables: &[&Table]) -> Result<()> {
         self.ensure_usable()?;
         if tables.is_empty() {
             return Ok(());
@@ -175,7 +178,7 @@ impl Load {
     /// naming one of them by the child's primary key (else its first unique key, else the
     /// foreign key's columns). Deleting the flagged rows would orphan these, so a restore
     /// that cleans flagged rows refuses while any exist.
-    pub async fn unflagged_referencing_flagged(
+    pub(crate) async fn unflagged_referencing_flagged(
         &mut self,
         schema: &Schema,
         tables: &[QualifiedName],
@@ -187,8 +190,7 @@ impl Load {
             if schema.table(name).is_none() {
                 return Err(WriteError::UnknownTable {
                     table: name.clone(),
-                }
-                .into());
+                });
             }
         }
         // Every table of the schema may hold a row pointing at a flagged row about to go.
@@ -236,7 +238,7 @@ impl Load {
     /// rows in the way come back ([`Cleaned::Blocked`]). With the server checking keys, a
     /// cycle broken at a nullable key is unhooked first (its flagged rows' key set to NULL),
     /// so the rows can go in reverse order.
-    pub async fn clean_flagged(
+    pub(crate) async fn clean_flagged(
         &mut self,
         schema: &Schema,
         plan: &Plan,
@@ -287,7 +289,7 @@ impl Load {
     /// Runs one statement inside the transaction (through the text protocol, nothing
     /// prepared); returns the rows it affected. On MySQL/MariaDB, a statement that commits
     /// implicitly (DDL) ends the load's transaction early: keep to DML.
-    pub async fn execute(&mut self, sql: &str) -> Result<u64> {
+    pub(crate) async fn execute(&mut self, sql: &str) -> Result<u64> {
         self.ensure_usable()?;
         let what = format!("running \"{}\"", abbreviated(sql));
         let result = self.run(sql.to_string(), &what).await;

@@ -19,14 +19,15 @@ use sqlx::sqlite::{SqliteArguments, SqlitePool};
 use sqlx::{Arguments, AssertSqlSafe, Row as _, Sqlite, TypeInfo, ValueRef};
 use tokio::sync::mpsc::Receiver;
 
+use super::Result;
 use super::dialect::{self, Dialect};
 use super::insert::{self, InsertStatements, scalar_text};
 use super::keys::KeyKind;
-use super::session::Conn;
 use super::target::{Target, TempUpdate, UpdatePlan};
 use super::{FkChecks, WriteCounts};
 use crate::db::Backend;
-use crate::error::{Error, Result};
+use crate::db::DbError;
+use crate::db::session::Conn;
 use crate::schema::{Column, ColumnType, Identity, Table};
 use crate::value::{Row, Value};
 
@@ -161,14 +162,14 @@ impl Session {
                     .bind(&table.name.name)
                     .execute(self.conn.get())
                     .await
-                    .map_err(|e| Error::query(&what, e))?;
+                    .map_err(|e| DbError::query(&what, e))?;
             }
         }
         Ok(())
     }
 
     pub(super) async fn commit(mut self) -> Result<()> {
-        self.conn.commit().await
+        Ok(self.conn.commit().await?)
     }
 }
 

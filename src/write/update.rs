@@ -9,31 +9,30 @@
 
 use tokio::sync::mpsc::Receiver;
 
+use super::Result;
+#[cfg(feature = "mysql")]
+use super::mysql;
+#[cfg(feature = "postgres")]
+use super::postgres;
+#[cfg(feature = "_sqlite")]
+use super::sqlite;
 use super::target::{self, Target, TempUpdate, UpdatePlan};
-use super::{Load, Session, WriteError, mysql, postgres, sqlite};
-use crate::error::Result;
+use super::{Load, Session, WriteError};
 use crate::schema::Table;
 use crate::value::Row;
 
 /// An update whose rows are in a temporary table, waiting for [`Load::apply_update`].
 /// Dropped unapplied, its temporary table goes with the load's transaction or connection.
-pub struct StagedUpdate<'a> {
+pub(crate) struct StagedUpdate<'a> {
     plan: UpdatePlan<'a>,
     statements: TempUpdate,
-}
-
-impl StagedUpdate<'_> {
-    /// How many rows are staged.
-    pub fn rows(&self) -> u64 {
-        self.plan.rows
-    }
 }
 
 impl Load {
     /// Sets `set_columns` on the rows whose `key_columns` match: each row holds the key
     /// values first, then the new values. Done in bulk (a temporary table and one joined
     /// `UPDATE`), not row by row.
-    pub async fn update(
+    pub(crate) async fn update(
         &mut self,
         table: &Table,
         key_columns: &[String],
@@ -56,7 +55,7 @@ impl Load {
 
     /// Writes every batch received (each row: the key values, then the new values of
     /// `set_columns`) into a temporary table, to be applied by [`Load::apply_update`].
-    pub async fn stage_update<'a>(
+    pub(crate) async fn stage_update<'a>(
         &mut self,
         table: &'a Table,
         key_columns: &[String],
@@ -72,7 +71,7 @@ impl Load {
     /// Leaves out of `staged` the rows whose key is in the table now; returns how many. Run
     /// before inserting rows that may already be there, it keeps the update to the rows the
     /// load inserts.
-    pub async fn spare_existing(&mut self, staged: &mut StagedUpdate<'_>) -> Result<u64> {
+    pub(crate) async fn spare_existing(&mut self, staged: &mut StagedUpdate<'_>) -> Result<u64> {
         self.ensure_usable()?;
         let what = format!(
             "leaving rows already in {} out of an update",
@@ -86,7 +85,7 @@ impl Load {
     }
 
     /// Runs the staged `UPDATE` and drops its temporary table; returns the rows it matched.
-    pub async fn apply_update(&mut self, staged: StagedUpdate<'_>) -> Result<u64> {
+    pub(crate) async fn apply_update(&mut self, staged: StagedUpdate<'_>) -> Result<u64> {
         self.ensure_usable()?;
         let result = self.apply(staged).await;
         self.track(result)
@@ -126,8 +125,11 @@ impl Load {
         batches: &mut Receiver<Vec<Row>>,
     ) -> Result<StagedUpdate<'a>> {
         let statements = match &self.session {
+            #[cfg(feature = "postgres")]
             Session::Postgres(_) => postgres::update_sql(&plan),
+            #[cfg(feature = "mysql")]
             Session::MySql(_) => mysql::update_sql(&plan),
+            #[cfg(feature = "_sqlite")]
             Session::Sqlite(_) => sqlite::update_sql(&plan),
         };
         let what = format!("updating {} in bulk", plan.target.name);

@@ -207,6 +207,8 @@ impl TestDb {
                 .execute(pool)
                 .await
                 .map(|_| ()),
+            #[allow(unreachable_patterns)] // `Db` is non-exhaustive outside the crate
+            _ => unreachable!("every backend is compiled into the tests"),
         };
         db.close().await;
         if let Err(err) = result {
@@ -323,6 +325,8 @@ impl TestDb {
                     })
                     .collect()
             }),
+            #[allow(unreachable_patterns)] // `Db` is non-exhaustive outside the crate
+            _ => unreachable!("every backend is compiled into the tests"),
         }
         .unwrap_or_else(|e| panic!("query failed on {}: {e}\n{text}", self.backend));
         db.close().await;
@@ -430,4 +434,93 @@ impl TestDb {
         }
         broken
     }
+}
+
+/// The example schema (`schema/welfare.<backend>.sql`) in a database of its own, for
+/// fixtura to copy: what a test hands `TestDb` or `#[fixtura::test]` as its source
+/// (`AsRef<str>` gives the URL). Dropped, it takes every copy and template fixtura made of
+/// it along (through `fixtura::gc`), then the database itself.
+pub struct WelfareSource {
+    pub db: TestDb,
+}
+
+impl WelfareSource {
+    /// A fresh one on `backend`'s server, or `None` (skip) when the server is down.
+    pub async fn new(backend: Backend) -> Option<WelfareSource> {
+        let db = TestDb::new(backend).await?;
+        let file = match backend {
+            Backend::Postgres => "postgres",
+            Backend::MySql => "mysql",
+            Backend::Sqlite => "sqlite",
+        };
+        let path = format!("{}/schema/welfare.{file}.sql", env!("CARGO_MANIFEST_DIR"));
+        db.execute(&std::fs::read_to_string(path).expect("read the welfare schema"))
+            .await;
+        Some(WelfareSource { db })
+    }
+
+    /// The worker copies fixtura has made of this database that are still there.
+    pub async fn copies(&self) -> Vec<String> {
+        let report = self.gc(true).await.expect("list the copies (gc --dry-run)");
+        report
+            .collected
+            .into_iter()
+            .filter(|c| c.kind == "clone")
+            .map(|c| c.name)
+            .collect()
+    }
+
+    /// `fixtura gc` for this database's copies and templates: every copy of this run, and
+    /// the templates older than 0 s.
+    async fn gc(&self, dry_run: bool) -> fixtura::Result<fixtura::cache::GcReport> {
+        let empty = tempfile::tempdir().expect("temp dir");
+        fixtura::gc(&fixtura::cache::GcOptions {
+            url: Some(self.db.url.clone()),
+            store: fixtura::snapshot::Store::new(empty.path()),
+            flag: "is_test_data".into(),
+            older_than: std::time::Duration::ZERO,
+            keep: 0,
+            run: Some(fixtura::cache::Identity::new(None, None).run().to_string()),
+            dry_run,
+        })
+        .await
+    }
+}
+
+impl AsRef<str> for WelfareSource {
+    fn as_ref(&self) -> &str {
+        &self.db.url
+    }
+}
+
+impl Drop for WelfareSource {
+    fn drop(&mut self) {
+        // Drop runs inside the test's runtime, which must not block; use a thread of our own.
+        // Joined here, so a failure in it never panics while the test may be unwinding.
+        std::thread::scope(|scope| {
+            let _ = scope
+                .spawn(|| {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .expect("runtime");
+                    let _ = rt.block_on(self.gc(false));
+                })
+                .join();
+        });
+    }
+}
+
+/// A count (`SELECT count(*) FROM …`) through a typed pool, on any backend.
+pub async fn count<DB>(pool: &sqlx::Pool<DB>, sql: &'static str) -> i64
+where
+    DB: sqlx::Database,
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+    DB::Arguments: sqlx::IntoArguments<DB>,
+    (i64,): for<'r> sqlx::FromRow<'r, DB::Row>,
+{
+    sqlx::query_scalar::<DB, i64>(sql)
+        .fetch_one(pool)
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
 }

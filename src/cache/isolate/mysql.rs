@@ -15,13 +15,12 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection};
 
 use super::{Identity, Kind, Made, Marker, Scratch, clone_name, scratch_name, with_database};
 use crate::cache::CacheError;
-use crate::db::{Backend, ConnectError};
-use crate::error::Error;
+use crate::db::{Backend, ConnectError, DbError};
 
 const MY: Backend = Backend::MySql;
 
 /// A connection to the target database, for copying it.
-pub struct Admin {
+pub(crate) struct Admin {
     conn: MySqlConnection,
     url: String,
     source: String,
@@ -48,11 +47,11 @@ impl Admin {
         let mut conn = options
             .connect()
             .await
-            .map_err(|e| Error::query("connecting to make copies", e))?;
+            .map_err(|e| DbError::query("connecting to make copies", e))?;
         let version: String = sqlx::query_scalar("SELECT CAST(VERSION() AS CHAR)")
             .fetch_one(&mut conn)
             .await
-            .map_err(|e| Error::query("reading the server version", e))?;
+            .map_err(|e| DbError::query("reading the server version", e))?;
         Ok(Admin {
             conn,
             url: url.to_string(),
@@ -66,7 +65,7 @@ impl Admin {
         sqlx::raw_sql(AssertSqlSafe(sql))
             .execute(&mut self.conn)
             .await
-            .map_err(|e| Error::query(what, e))?;
+            .map_err(|e| DbError::query(what, e))?;
         Ok(())
     }
 
@@ -101,7 +100,7 @@ impl Admin {
         .bind(&self.source)
         .fetch_one(&mut self.conn)
         .await
-        .map_err(|e| Error::query(&what, e))?;
+        .map_err(|e| DbError::query(&what, e))?;
         let comment = if self.mariadb {
             format!(" COMMENT '{}'", escape(&marker.comment()))
         } else {
@@ -132,18 +131,18 @@ impl Admin {
         .bind(&self.source)
         .fetch_all(&mut self.conn)
         .await
-        .map_err(|e| Error::query(what, e))?;
+        .map_err(|e| DbError::query(what, e))?;
         let rest = url.split_once(':').map_or("", |(_, r)| r);
         let mut copy = MySqlConnectOptions::from_str(&format!("mysql:{rest}"))
-            .map_err(|e| Error::query(what, e))?
+            .map_err(|e| DbError::query(what, e))?
             .connect()
             .await
-            .map_err(|e| Error::query(what, e))?;
+            .map_err(|e| DbError::query(what, e))?;
         let run = |sql: String| AssertSqlSafe(sql);
         sqlx::raw_sql(run("SET FOREIGN_KEY_CHECKS = 0".into()))
             .execute(&mut copy)
             .await
-            .map_err(|e| Error::query(what, e))?;
+            .map_err(|e| DbError::query(what, e))?;
         for (table,) in &tables {
             let source_table =
                 format!("{}.{}", MY.quote_ident(&self.source), MY.quote_ident(table));
@@ -151,11 +150,11 @@ impl Admin {
                 sqlx::query_as(AssertSqlSafe(format!("SHOW CREATE TABLE {source_table}")))
                     .fetch_one(&mut self.conn)
                     .await
-                    .map_err(|e| Error::query(what, e))?;
+                    .map_err(|e| DbError::query(what, e))?;
             sqlx::raw_sql(run(ddl))
                 .execute(&mut copy)
                 .await
-                .map_err(|e| Error::query(format!("{what}: creating table {table}"), e))?;
+                .map_err(|e| DbError::query(format!("{what}: creating table {table}"), e))?;
             let columns: Vec<(String, String)> = sqlx::query_as(
                 "SELECT CAST(COLUMN_NAME AS CHAR), CAST(EXTRA AS CHAR) FROM information_schema.COLUMNS \
                  WHERE TABLE_SCHEMA = ? AND TABLE_NAME = ? ORDER BY ORDINAL_POSITION",
@@ -164,7 +163,7 @@ impl Admin {
             .bind(table)
             .fetch_all(&mut self.conn)
             .await
-            .map_err(|e| Error::query(what, e))?;
+            .map_err(|e| DbError::query(what, e))?;
             let flagged = columns.iter().any(|(c, _)| c == &self.flag);
             let list: Vec<String> = columns
                 .iter()
@@ -189,7 +188,7 @@ impl Admin {
             sqlx::raw_sql(run(insert))
                 .execute(&mut copy)
                 .await
-                .map_err(|e| Error::query(format!("{what}: copying the rows of {table}"), e))?;
+                .map_err(|e| DbError::query(format!("{what}: copying the rows of {table}"), e))?;
         }
         let _ = copy.close().await;
         Ok(())
@@ -240,7 +239,7 @@ impl Admin {
         match dropped {
             Ok(()) => Ok(true),
             // ER_LOCK_WAIT_TIMEOUT: a metadata lock held by a session using the database.
-            Err(CacheError::Database(crate::Error::Query {
+            Err(CacheError::Database(DbError::Query {
                 source: sqlx::Error::Database(e),
                 ..
             })) if e
@@ -266,7 +265,7 @@ impl Admin {
         .bind(name)
         .fetch_optional(&mut self.conn)
         .await
-        .map_err(|e| Error::query(format!("looking for database \"{name}\""), e))?;
+        .map_err(|e| DbError::query(format!("looking for database \"{name}\""), e))?;
         Ok(row.map(|(comment,)| self.ours(name, comment.as_deref())))
     }
 
@@ -285,7 +284,7 @@ impl Admin {
         )))
         .fetch_all(&mut self.conn)
         .await
-        .map_err(|e| Error::query("listing fixtura's databases", e))?;
+        .map_err(|e| DbError::query("listing fixtura's databases", e))?;
         Ok(rows
             .into_iter()
             .filter_map(|(name, comment, seconds)| {

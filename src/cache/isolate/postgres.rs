@@ -18,8 +18,7 @@ use super::{
     Identity, Kind, Made, Marker, Scratch, clone_name, scratch_name, template_name, with_database,
 };
 use crate::cache::CacheError;
-use crate::db::{Backend, ConnectError};
-use crate::error::Error;
+use crate::db::{Backend, ConnectError, DbError};
 
 const PG: Backend = Backend::Postgres;
 
@@ -28,7 +27,7 @@ const PG: Backend = Backend::Postgres;
 const SOURCE_BUSY_FOR: Duration = Duration::from_secs(60);
 
 /// A connection to the server's maintenance database.
-pub struct Admin {
+pub(crate) struct Admin {
     conn: PgConnection,
     /// The target URL (copies' URLs are derived from it).
     url: String,
@@ -37,7 +36,7 @@ pub struct Admin {
 }
 
 /// A held advisory lock.
-pub struct TemplateLock(i64);
+pub(super) struct TemplateLock(i64);
 
 impl Admin {
     pub(super) async fn open(url: &str) -> Result<Admin, CacheError> {
@@ -53,7 +52,7 @@ impl Admin {
         for maintenance in ["postgres", "template1"] {
             let admin_url = with_database(url, maintenance)?;
             match PgConnectOptions::from_str(&admin_url)
-                .map_err(|e| Error::query("reading the maintenance database URL", e))?
+                .map_err(|e| DbError::query("reading the maintenance database URL", e))?
                 .connect()
                 .await
             {
@@ -82,7 +81,7 @@ impl Admin {
         sqlx::raw_sql(AssertSqlSafe(sql))
             .execute(&mut self.conn)
             .await
-            .map_err(|e| Error::query(what, e))?;
+            .map_err(|e| DbError::query(what, e))?;
         Ok(())
     }
 
@@ -95,7 +94,7 @@ impl Admin {
         .bind(name)
         .fetch_optional(&mut self.conn)
         .await
-        .map_err(|e| Error::query(format!("looking for database \"{name}\""), e))?;
+        .map_err(|e| DbError::query(format!("looking for database \"{name}\""), e))?;
         Ok(row.map(|(comment,)| comment.as_deref().and_then(Marker::parse)))
     }
 
@@ -141,7 +140,7 @@ impl Admin {
                     )));
                 }
                 Err(e) => {
-                    return Err(Error::query(
+                    return Err(DbError::query(
                         format!("copying database \"{source}\" to \"{name}\""),
                         e,
                     )
@@ -206,7 +205,7 @@ impl Admin {
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("42P04") => {
                 self.drop_database(&scratch.name).await
             }
-            Err(e) => Err(Error::query(format!("publishing template \"{template}\""), e).into()),
+            Err(e) => Err(DbError::query(format!("publishing template \"{template}\""), e).into()),
         }
     }
 
@@ -222,7 +221,9 @@ impl Admin {
             .bind(key)
             .execute(&mut self.conn)
             .await
-            .map_err(|e| Error::query(format!("waiting for the lock on template \"{name}\""), e))?;
+            .map_err(|e| {
+                DbError::query(format!("waiting for the lock on template \"{name}\""), e)
+            })?;
         Ok(TemplateLock(key))
     }
 
@@ -231,7 +232,7 @@ impl Admin {
             .bind(lock.0)
             .execute(&mut self.conn)
             .await
-            .map_err(|e| Error::query("releasing the template lock", e))?;
+            .map_err(|e| DbError::query("releasing the template lock", e))?;
         Ok(())
     }
 
@@ -306,7 +307,7 @@ impl Admin {
             Ok(_) => Ok(true),
             // object_in_use: someone is connected.
             Err(sqlx::Error::Database(e)) if e.code().as_deref() == Some("55006") => Ok(false),
-            Err(e) => Err(Error::query(format!("dropping database \"{name}\""), e).into()),
+            Err(e) => Err(DbError::query(format!("dropping database \"{name}\""), e).into()),
         }
     }
 
@@ -352,7 +353,7 @@ impl Admin {
         )
         .fetch_all(&mut self.conn)
         .await
-        .map_err(|e| Error::query("listing fixtura's databases", e))?;
+        .map_err(|e| DbError::query("listing fixtura's databases", e))?;
         Ok(rows
             .into_iter()
             .filter_map(|(name, comment)| {

@@ -21,10 +21,10 @@ use sqlx::{AssertSqlSafe, ConnectOptions, Connection};
 use super::{ID_PART, Identity, Kind, Made, Scratch, scratch_tag, source_tag};
 use crate::cache::CacheError;
 use crate::cache::lock::{StoreLock, lock_file};
-use crate::error::Error;
+use crate::db::DbError;
 
 /// The directory of the target file, where copies are made.
-pub struct Files {
+pub(crate) struct Files {
     target: PathBuf,
     dir: PathBuf,
     /// The target's file name: every copy's name starts with it.
@@ -72,10 +72,10 @@ impl Files {
 
     async fn connect(path: &Path, what: &str) -> Result<SqliteConnection, CacheError> {
         Ok(SqliteConnectOptions::from_str(&Self::url(path))
-            .map_err(|e| Error::query(what, e))?
+            .map_err(|e| DbError::query(what, e))?
             .connect()
             .await
-            .map_err(|e| Error::query(what, e))?)
+            .map_err(|e| DbError::query(what, e))?)
     }
 
     pub(super) async fn scratch(&mut self, id: &str) -> Result<Scratch, CacheError> {
@@ -87,7 +87,7 @@ impl Files {
             .execute(&mut conn)
             .await;
         let _ = conn.close().await;
-        result.map_err(|e| Error::query(&what, e))?;
+        result.map_err(|e| DbError::query(&what, e))?;
         Ok(Scratch {
             name: path.display().to_string(),
             url: Self::url(&path),
@@ -114,7 +114,7 @@ impl Files {
             .execute(&mut conn)
             .await;
         let _ = conn.close().await;
-        result.map_err(|e| Error::query(&what, e))?;
+        result.map_err(|e| DbError::query(&what, e))?;
         let template = self.template_path(id);
         if template.exists() {
             return self.remove(&scratch.name);

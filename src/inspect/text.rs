@@ -102,6 +102,11 @@ fn key_lines(report: &Report, t: &TableReport) -> Vec<String> {
         if fk.deferrable.is_deferrable() {
             notes.push("deferrable".to_string());
         }
+        if !fk.partitions.is_empty() {
+            let partitions: Vec<String> =
+                fk.partitions.iter().map(|p| display(report, p)).collect();
+            notes.push(format!("declared on partitions {}", partitions.join(", ")));
+        }
         if fk.on_delete != crate::schema::FkAction::NoAction {
             notes.push(format!(
                 "on delete {}",
@@ -120,6 +125,15 @@ fn key_lines(report: &Report, t: &TableReport) -> Vec<String> {
                 format!("  [{}]", notes.join(", "))
             }
         ));
+    }
+    for c in &t.table.columns {
+        if let Some(sequence) = &c.sequence {
+            lines.push(format!(
+                "sequence    {} feeds {}",
+                display(report, sequence),
+                c.name
+            ));
+        }
     }
     if lines.is_empty() {
         lines.push("no keys".to_string());
@@ -144,6 +158,9 @@ fn column_lines(out: &mut String, t: &TableReport) {
         }
         if let Some(d) = &c.default {
             notes.push(format!("default {d}"));
+        }
+        if let Some(sequence) = &c.sequence {
+            notes.push(format!("sequence {sequence}"));
         }
         if let ColumnType::Enum { labels, .. } = &c.column_type {
             notes.push(format!("labels {}", labels.join("|")));

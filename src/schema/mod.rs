@@ -133,7 +133,7 @@ pub struct Table {
     pub unique: Vec<Key>,
     /// Foreign keys declared on this table, sorted by name.
     pub foreign_keys: Vec<ForeignKey>,
-    /// The flag column, when the table has one (filled in by [`introspect`]).
+    /// The flag column, when the table has one (filled in by introspection).
     pub flag_column: Option<String>,
 }
 
@@ -175,6 +175,11 @@ pub struct Column {
     pub identity: Option<Identity>,
     /// Set for generated (computed) columns, which are never written.
     pub generated: Option<Generated>,
+    /// The sequence behind the column's default or identity (PostgreSQL): owned by the
+    /// column (`serial`, identity) or free-standing (`DEFAULT nextval('actor_id_seq')`,
+    /// shared by several tables). fixtura moves it past the keys it writes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sequence: Option<QualifiedName>,
 }
 
 /// How the database assigns a column's value.
@@ -300,6 +305,11 @@ pub struct ForeignKey {
     pub on_update: FkAction,
     /// Whether the check can wait until commit.
     pub deferrable: Deferrable,
+    /// The partitions that declare the key, when it is declared on partitions rather than
+    /// on their partitioned table (PostgreSQL ≤ 11 dumps, hand-made schemas): fixtura holds
+    /// every row of the table to it. Empty for a key declared on the table itself.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub partitions: Vec<QualifiedName>,
 }
 
 impl ForeignKey {

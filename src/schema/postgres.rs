@@ -34,7 +34,11 @@ pub(super) async fn introspect(pool: &PgPool) -> Result<Schema> {
     )
     .await?;
 
-    let (mut tables, skipped) = relations(pool).await?;
+    let Relations {
+        mut tables,
+        skipped,
+        partitions,
+    } = relations(pool).await?;
     let types = Types::load(pool).await?;
     let mut by_oid: HashMap<i64, usize> = tables
         .iter()
@@ -51,10 +55,15 @@ pub(super) async fn introspect(pool: &PgPool) -> Result<Schema> {
     }
     for row in query_rows(pool, &constraints_sql(), "reading keys and foreign keys").await? {
         let oid: i64 = row.get(0);
-        let Some(&index) = by_oid.get(&oid) else {
-            continue;
-        };
-        add_constraint(&mut tables[index].1, &row);
+        if let Some(&index) = by_oid.get(&oid) {
+            add_constraint(&mut tables[index].1, &row, &partitions);
+        } else if let Some(partition) = partitions.get(&oid) {
+            // A key declared on a partition binds the rows routed there: it is held by
+            // the partitioned table the rows are written through.
+            if let Some(&index) = by_oid.get(&partition.root) {
+                add_partition_constraint(&mut tables[index].1, &row, partition, &partitions);
+            }
+        }
     }
     for row in query_rows(pool, &unique_indexes_sql(), "reading unique indexes").await? {
         let oid: i64 = row.get(0);
@@ -105,16 +114,37 @@ async fn query_rows(pool: &PgPool, sql: &str, what: &str) -> Result<Vec<PgRow>> 
         .map_err(|e| DbError::query(what, e))
 }
 
+/// The user relations of a database.
+struct Relations {
+    /// Writable tables, with their oids.
+    tables: Vec<(i64, Table)>,
+    /// The rest: views, partitions, foreign tables.
+    skipped: Vec<SkippedRelation>,
+    /// Every partition (at any depth) by its oid.
+    partitions: HashMap<i64, Partition>,
+}
+
+/// A partition: its name, and the oid and name of the partitioned table at the top of its
+/// tree, the one rows are written through.
+struct Partition {
+    name: QualifiedName,
+    root: i64,
+    root_name: QualifiedName,
+}
+
 /// Every user relation: writable tables (with their oids), and the rest as skipped.
-async fn relations(pool: &PgPool) -> Result<(Vec<(i64, Table)>, Vec<SkippedRelation>)> {
+async fn relations(pool: &PgPool) -> Result<Relations> {
     let sql = format!(
         "SELECT c.oid::int8, n.nspname::text, c.relname::text, c.relkind::text, c.relispartition,
                 (SELECT pn.nspname || '.' || pc.relname
                    FROM pg_inherits i
                    JOIN pg_class pc ON pc.oid = i.inhparent
                    JOIN pg_namespace pn ON pn.oid = pc.relnamespace
-                  WHERE i.inhrelid = c.oid LIMIT 1)::text
+                  WHERE i.inhrelid = c.oid LIMIT 1)::text,
+                r.oid::int8, rn.nspname::text, r.relname::text
            FROM pg_class c
+           LEFT JOIN pg_class r ON c.relispartition AND r.oid = pg_partition_root(c.oid)
+           LEFT JOIN pg_namespace rn ON rn.oid = r.relnamespace
            JOIN pg_namespace n ON n.oid = c.relnamespace
           WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')
             AND {USER_NAMESPACES}
@@ -124,11 +154,23 @@ async fn relations(pool: &PgPool) -> Result<(Vec<(i64, Table)>, Vec<SkippedRelat
     );
     let mut tables = Vec::new();
     let mut skipped = Vec::new();
+    let mut partitions = HashMap::new();
     for row in query_rows(pool, &sql, "reading tables").await? {
         let name = QualifiedName::new(row.get::<String, _>(1), row.get::<String, _>(2));
         let kind: String = row.get(3);
         let is_partition: bool = row.get(4);
         let parent: Option<String> = row.get(5);
+        if let (true, Some(root)) = (is_partition, row.get::<Option<i64>, _>(6)) {
+            let root_name = QualifiedName::new(row.get::<String, _>(7), row.get::<String, _>(8));
+            partitions.insert(
+                row.get(0),
+                Partition {
+                    name: name.clone(),
+                    root,
+                    root_name,
+                },
+            );
+        }
         let reason = match (kind.as_str(), is_partition) {
             (_, true) => Some(format!(
                 "partition of {}: rows are written through the parent",
@@ -159,18 +201,41 @@ async fn relations(pool: &PgPool) -> Result<(Vec<(i64, Table)>, Vec<SkippedRelat
             )),
         }
     }
-    Ok((tables, skipped))
+    Ok(Relations {
+        tables,
+        skipped,
+        partitions,
+    })
 }
+
+/// The oid of the sequence behind column `a` (default `d`): the one its default names
+/// (`nextval('s'::regclass)` records a dependency of the default on the sequence, whether or
+/// not the sequence is `OWNED BY` the column), else the identity or serial sequence the
+/// column owns, else the one a late-bound `nextval('s'::text)` names.
+const SEQUENCE_OF_COLUMN: &str = r"COALESCE(
+               (SELECT dep.refobjid FROM pg_depend dep
+                 WHERE dep.classid = 'pg_attrdef'::regclass AND dep.objid = d.oid
+                   AND dep.refclassid = 'pg_class'::regclass
+                   AND (SELECT relkind FROM pg_class WHERE oid = dep.refobjid) = 'S' LIMIT 1),
+               (SELECT dep.objid FROM pg_depend dep
+                 WHERE dep.classid = 'pg_class'::regclass AND dep.refclassid = 'pg_class'::regclass
+                   AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum
+                   AND dep.deptype IN ('a', 'i')
+                   AND (SELECT relkind FROM pg_class WHERE oid = dep.objid) = 'S' LIMIT 1),
+               to_regclass(substring(pg_get_expr(d.adbin, d.adrelid)
+                                     FROM '^nextval\(''(.*)''::text\)$'))::oid)";
 
 fn columns_sql() -> String {
     format!(
         "SELECT a.attrelid::int8, a.attname::text, format_type(a.atttypid, a.atttypmod),
                 a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity::text,
-                a.attgenerated::text, a.atttypid::int8, a.atttypmod
+                a.attgenerated::text, a.atttypid::int8, a.atttypmod, sn.nspname::text, sc.relname::text
            FROM pg_attribute a
            JOIN pg_class c ON c.oid = a.attrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
            LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+           LEFT JOIN pg_class sc ON sc.relkind = 'S' AND sc.oid = {SEQUENCE_OF_COLUMN}
+           LEFT JOIN pg_namespace sn ON sn.oid = sc.relnamespace
           WHERE a.attnum > 0 AND NOT a.attisdropped AND c.relkind IN ('r', 'p') AND {USER_NAMESPACES}
           ORDER BY a.attrelid, a.attnum"
     )
@@ -210,6 +275,10 @@ fn column(row: &PgRow, types: &Types) -> Column {
         default,
         identity,
         generated,
+        sequence: row
+            .get::<Option<String>, _>(9)
+            .zip(row.get::<Option<String>, _>(10))
+            .map(|(schema, name)| QualifiedName::new(schema, name)),
     }
 }
 
@@ -225,7 +294,8 @@ fn constraints_sql() -> String {
                 ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(attnum, ord)
                         JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.attnum
                        ORDER BY k.ord),
-                con.confdeltype::text, con.confupdtype::text, con.condeferrable, con.condeferred
+                con.confdeltype::text, con.confupdtype::text, con.condeferrable, con.condeferred,
+                con.confrelid::int8
            FROM pg_constraint con
            JOIN pg_class c ON c.oid = con.conrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace
@@ -236,32 +306,77 @@ fn constraints_sql() -> String {
     )
 }
 
-fn add_constraint(table: &mut Table, row: &PgRow) {
+fn add_constraint(table: &mut Table, row: &PgRow, partitions: &HashMap<i64, Partition>) {
     let name: String = row.get(1);
     let kind: String = row.get(2);
     let columns: Vec<String> = row.get(3);
     match kind.as_str() {
         "p" => table.primary_key = Some(Key { name, columns }),
         "u" => table.unique.push(Key { name, columns }),
-        _ => {
-            let deferrable = match (row.get::<bool, _>(9), row.get::<bool, _>(10)) {
-                (false, _) => Deferrable::NotDeferrable,
-                (true, false) => Deferrable::InitiallyImmediate,
-                (true, true) => Deferrable::InitiallyDeferred,
-            };
-            table.foreign_keys.push(ForeignKey {
-                name,
+        _ => table.foreign_keys.push(foreign_key(row, partitions)),
+    }
+}
+
+/// A key declared on `partition`, held by its partitioned table `table`: a foreign key
+/// joins the same key of the other partitions (one key, the partitions that declare it); a
+/// primary or unique key becomes a unique key of the table unless it already has one on
+/// those columns (uniqueness over all the rows is stricter than per partition: generated
+/// rows keep both).
+fn add_partition_constraint(
+    table: &mut Table,
+    row: &PgRow,
+    partition: &Partition,
+    partitions: &HashMap<i64, Partition>,
+) {
+    let kind: String = row.get(2);
+    if kind != "f" {
+        let columns: Vec<String> = row.get(3);
+        let known = table.primary_key.iter().chain(&table.unique);
+        if !known.into_iter().any(|k| k.columns == columns) {
+            table.unique.push(Key {
+                name: row.get(1),
                 columns,
-                referenced_table: QualifiedName::new(
-                    row.get::<String, _>(4),
-                    row.get::<String, _>(5),
-                ),
-                referenced_columns: row.get(6),
-                on_delete: action(&row.get::<String, _>(7)),
-                on_update: action(&row.get::<String, _>(8)),
-                deferrable,
             });
         }
+        return;
+    }
+    let mut fk = foreign_key(row, partitions);
+    let same = table.foreign_keys.iter_mut().find(|f| {
+        !f.partitions.is_empty()
+            && f.columns == fk.columns
+            && f.referenced_table == fk.referenced_table
+            && f.referenced_columns == fk.referenced_columns
+    });
+    match same {
+        Some(same) => same.partitions.push(partition.name.clone()),
+        None => {
+            fk.partitions.push(partition.name.clone());
+            table.foreign_keys.push(fk);
+        }
+    }
+}
+
+/// The foreign key of a `constraints_sql` row. A key that references a partition is held
+/// to the partitioned table at the top of its tree, where fixtura writes and reads rows.
+fn foreign_key(row: &PgRow, partitions: &HashMap<i64, Partition>) -> ForeignKey {
+    let deferrable = match (row.get::<bool, _>(9), row.get::<bool, _>(10)) {
+        (false, _) => Deferrable::NotDeferrable,
+        (true, false) => Deferrable::InitiallyImmediate,
+        (true, true) => Deferrable::InitiallyDeferred,
+    };
+    let referenced_table = match partitions.get(&row.get::<i64, _>(11)) {
+        Some(partition) => partition.root_name.clone(),
+        None => QualifiedName::new(row.get::<String, _>(4), row.get::<String, _>(5)),
+    };
+    ForeignKey {
+        name: row.get(1),
+        columns: row.get(3),
+        referenced_table,
+        referenced_columns: row.get(6),
+        on_delete: action(&row.get::<String, _>(7)),
+        on_update: action(&row.get::<String, _>(8)),
+        deferrable,
+        partitions: Vec::new(),
     }
 }
 

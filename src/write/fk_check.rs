@@ -164,6 +164,7 @@ mod tests {
             on_delete: FkAction::NoAction,
             on_update: FkAction::NoAction,
             deferrable: Deferrable::NotDeferrable,
+            partitions: Vec::new(),
         };
         let table = Table {
             name: QualifiedName::new("public", "offices"),

@@ -28,7 +28,7 @@ use crate::db::Backend;
 use crate::db::DbError;
 use crate::db::session::Conn;
 use crate::db::wire::{self, TableWire, Wire};
-use crate::schema::{Identity, QualifiedName, Table};
+use crate::schema::{ColumnType, Identity, QualifiedName, Table};
 use crate::value::Row;
 
 const PG: Backend = Backend::Postgres;
@@ -182,28 +182,28 @@ impl Session {
         })
     }
 
-    /// `setval` on the sequence behind every identity and serial column, to the column's
-    /// largest value — never backwards.
+    /// `setval` on the sequence behind every column that has one (identity, serial, or a
+    /// default of `nextval()` on a free-standing sequence), to the column's largest value —
+    /// never backwards. A sequence several columns share ends past the largest of them all.
     pub(super) async fn reset_sequences(&mut self, tables: &[&Table]) -> Result<()> {
         for table in tables {
             for column in &table.columns {
-                if !matches!(
-                    column.identity,
-                    Some(Identity::Always | Identity::ByDefault | Identity::Serial)
-                ) {
+                // A text column whose default is built from nextval() has no largest key
+                // to move the sequence past.
+                let (Some(sequence), ColumnType::Integer { .. }) =
+                    (&column.sequence, &column.column_type)
+                else {
                     continue;
-                }
-                // pg_get_serial_sequence parses its first argument as SQL (so it gets the
-                // quoted name) and takes the column name literally (manual, "System
-                // Information Functions"). Ascending sequences only; never below MINVALUE, and
-                // never below where the sequence already is: setval is not transactional, so
-                // lowering it in a transaction that then fails would leave it behind keys that
-                // are still there.
+                };
+                // Ascending sequences only; never below MINVALUE, and never below where the
+                // sequence already is: setval is not transactional, so lowering it in a
+                // transaction that then fails would leave it behind keys that are still
+                // there (and another column fed by the same sequence may be further on).
                 let sql = format!(
                     "SELECT setval(s.seq, GREATEST(COALESCE(x.m, ps.seqmin), ps.seqmin, \
                      COALESCE(pg_sequence_last_value(s.seq), ps.seqmin)), \
                      (x.m IS NOT NULL AND x.m >= ps.seqmin) OR pg_sequence_last_value(s.seq) IS NOT NULL) \
-                     FROM (SELECT pg_get_serial_sequence($1, $2)::regclass AS seq) AS s \
+                     FROM (SELECT $1::regclass AS seq) AS s \
                      JOIN pg_catalog.pg_sequence ps ON ps.seqrelid = s.seq \
                      CROSS JOIN (SELECT max({})::int8 AS m FROM {}) AS x \
                      WHERE ps.seqincrement > 0",
@@ -212,13 +212,15 @@ impl Session {
                 );
                 sqlx::query(AssertSqlSafe(sql))
                     .persistent(false)
-                    .bind(PG.quote_table(&table.name))
-                    .bind(&column.name)
+                    .bind(PG.quote_table(sequence))
                     .execute(self.conn.get())
                     .await
                     .map_err(|e| {
                         DbError::query(
-                            format!("resetting the sequence of {}.{}", table.name, column.name),
+                            format!(
+                                "moving the sequence {sequence} past the keys of {}.{}",
+                                table.name, column.name
+                            ),
                             e,
                         )
                     })?;

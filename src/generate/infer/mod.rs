@@ -143,6 +143,7 @@ mod test_columns {
             default: None,
             identity: None,
             generated: None,
+            sequence: None,
         }
     }
 

@@ -164,6 +164,7 @@ pub(super) fn typed(name: &str, type_name: &str, column_type: ColumnType) -> Col
         default: None,
         identity: None,
         generated: None,
+        sequence: None,
     }
 }
 
@@ -230,6 +231,7 @@ impl TableDef {
             on_delete: FkAction::NoAction,
             on_update: FkAction::NoAction,
             deferrable: Deferrable::NotDeferrable,
+            partitions: Vec::new(),
         });
         self.0.foreign_keys.sort_by(|a, b| a.name.cmp(&b.name));
         self

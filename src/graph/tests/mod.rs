@@ -57,6 +57,7 @@ fn column(name: &str, nullable: bool) -> Column {
         default: None,
         identity: None,
         generated: None,
+        sequence: None,
     }
 }
 
@@ -86,6 +87,7 @@ impl TableSpec {
             on_delete: FkAction::NoAction,
             on_update: FkAction::NoAction,
             deferrable: Deferrable::NotDeferrable,
+            partitions: Vec::new(),
         });
         self
     }

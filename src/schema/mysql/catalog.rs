@@ -104,6 +104,7 @@ pub(super) async fn read_columns(
             default,
             identity,
             generated,
+            sequence: None,
         });
     }
     Ok(columns)
@@ -238,6 +239,7 @@ pub(super) async fn read_foreign_keys(
                 on_update: FkAction::from_sql(&on_update),
                 // MySQL and MariaDB check foreign keys per statement: nothing is deferrable.
                 deferrable: Deferrable::NotDeferrable,
+                partitions: Vec::new(),
             });
         key.columns.push(column);
         key.referenced_columns.push(ref_column.unwrap_or_default());

@@ -130,6 +130,7 @@ fn foreign_key(name: String, raw: RawForeignKey, written: Option<&ForeignKeyDdl>
         on_delete: FkAction::from_sql(&raw.on_delete),
         on_update: FkAction::from_sql(&raw.on_update),
         deferrable,
+        partitions: Vec::new(),
     }
 }
 

@@ -159,6 +159,7 @@ fn column(c: &RawColumn, ddl: &TableDdl, rowid_alias: Option<&str>) -> Column {
             autoincrement: ddl.autoincrement,
         }),
         generated,
+        sequence: None,
     }
 }
 

@@ -60,14 +60,18 @@ impl Store {
 
     /// Restores snapshot `name` into a copy of its own for the worker `identity`, made on
     /// the server of the database at `url` with that database's schema; the database at
-    /// `url` itself is left alone. Returns the copy and the snapshot's manifest.
+    /// `url` itself is left alone. Returns the copy and the snapshot's manifest. With
+    /// `allow_triggers`, restores even where triggers of the copy fire (a SQLite file's
+    /// copy keeps its triggers; a MySQL copy has none; see
+    /// [`RestoreOptions::allow_triggers`]).
     pub async fn restore_isolated(
         &self,
         url: &str,
         name: &str,
         identity: &Identity,
+        allow_triggers: bool,
         observer: Arc<dyn Observer>,
     ) -> Result<(Isolated, Manifest)> {
-        Ok(cache::restore_isolated(url, self, name, identity, observer).await?)
+        Ok(cache::restore_isolated(url, self, name, identity, allow_triggers, observer).await?)
     }
 }

@@ -155,6 +155,9 @@ async fn relations(pool: &PgPool) -> Result<(Vec<(i64, Table)>, Vec<SkippedRelat
                     unique: Vec::new(),
                     foreign_keys: Vec::new(),
                     flag_column: None,
+                    triggers: Vec::new(),
+                    engine: None,
+                    transactional: true,
                 },
             )),
         }

@@ -101,6 +101,20 @@ pub enum SnapshotError {
          with (restore into the database it was made from, or one with the same reference data)"
     )]
     Collision(String),
+    /// The restore failed after writing tables without transactions (accepted with
+    /// `allow_non_transactional`): their rows stay, everything else was rolled back.
+    #[error(
+        "{failure}; the rows already written to {staying} (no transactions) stay, everything \
+         else was rolled back"
+    )]
+    NotRolledBack {
+        /// The failure, in words.
+        failure: String,
+        /// The tables whose rows stay.
+        staying: String,
+        /// The failure.
+        error: Box<SnapshotError>,
+    },
     /// A cycle broken at a nullable key, with the server checking keys, cannot be filled in
     /// afterwards: the table has no primary key, or the snapshot lacks one of its columns.
     #[error(
@@ -121,6 +135,8 @@ impl SnapshotError {
     pub fn remedy(&self) -> Option<Remedy> {
         match self {
             SnapshotError::Database(e) => e.remedy(),
+            SnapshotError::Write(e) => e.remedy(),
+            SnapshotError::NotRolledBack { error, .. } => error.remedy(),
             SnapshotError::NoFlagColumn { remedy, .. }
             | SnapshotError::Unsafe { remedy, .. }
             | SnapshotError::Blocked { remedy, .. }

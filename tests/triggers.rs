@@ -214,6 +214,39 @@ async fn generate_with_allow_triggers_reports_them_before_and_after_writing(back
     );
 }
 
+/// A DELETE trigger matters only to a restore that deletes: `--clean truncate` empties the
+/// tables with DELETE on MySQL and SQLite, `--clean none` deletes nothing.
+async fn a_delete_trigger_stops_only_a_restore_that_deletes(backend: Backend) {
+    let store = tempfile::tempdir().unwrap();
+    let Some(source) = snapshot_of_films(backend, store.path()).await else {
+        return;
+    };
+    let Some(target) = film_rental(backend, false).await else {
+        return;
+    };
+    target
+        .execute(if backend == Backend::MySql {
+            "CREATE TRIGGER rental_gone AFTER DELETE ON rental FOR EACH ROW \
+             INSERT INTO rental_audit (rental_id, action) VALUES (OLD.rental_id, 'delete')"
+        } else {
+            "CREATE TRIGGER rental_gone AFTER DELETE ON rental BEGIN \
+             INSERT INTO rental_audit (rental_id, action) VALUES (OLD.rental_id, 'delete'); END"
+        })
+        .await;
+    let args = ["snapshot", "restore", "films", "--clean", "truncate"];
+    refused(
+        fixtura(&target, store.path(), &args),
+        &["rental (rental_gone AFTER DELETE)", "nothing was written"],
+    );
+    ok(fixtura(
+        &target,
+        store.path(),
+        &["snapshot", "restore", "films", "--clean", "none"],
+    ));
+    assert_eq!(films(&target).await, films(&source).await);
+    assert_eq!(count(&target, "rental_audit").await, 0);
+}
+
 async fn inspect_lists_triggers_in_text_and_json(backend: Backend) {
     let dir = tempfile::tempdir().unwrap();
     let Some(db) = film_rental(backend, true).await else {
@@ -272,6 +305,10 @@ async fn inspect_lists_triggers_in_text_and_json(backend: Backend) {
 
 mod mysql {
     use super::*;
+    #[tokio::test]
+    async fn a_delete_trigger_stops_only_a_restore_that_deletes() {
+        super::a_delete_trigger_stops_only_a_restore_that_deletes(Backend::MySql).await
+    }
     #[tokio::test]
     async fn restore_refuses_triggers_that_fire_before_writing_anything() {
         super::restore_refuses_triggers_that_fire_before_writing_anything(Backend::MySql).await
@@ -337,6 +374,10 @@ async fn a_mysql_restore_into_a_copy_of_its_own_meets_no_trigger() {
 
 mod sqlite {
     use super::*;
+    #[tokio::test]
+    async fn a_delete_trigger_stops_only_a_restore_that_deletes() {
+        super::a_delete_trigger_stops_only_a_restore_that_deletes(Backend::Sqlite).await
+    }
     #[tokio::test]
     async fn restore_refuses_triggers_that_fire_before_writing_anything() {
         super::restore_refuses_triggers_that_fire_before_writing_anything(Backend::Sqlite).await

@@ -47,8 +47,10 @@ impl Store {
         Ok(snapshot::create(db, self, options, observer).await?)
     }
 
-    /// Restores a snapshot into `db`, in one transaction: checksums and the schema are
-    /// checked first, and a failure leaves the database as it was.
+    /// Restores a snapshot into `db`, in one transaction: checksums, the schema, triggers
+    /// that would fire and tables without transactions are checked first, and a failure
+    /// leaves the database as it was (but for the rows written to tables without
+    /// transactions, when `allow_non_transactional` accepted them: the error names them).
     pub async fn restore(
         &self,
         db: &Db,

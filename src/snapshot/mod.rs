@@ -23,7 +23,9 @@ use crate::read::ReadError;
 use crate::write::WriteError;
 
 /// Why a snapshot could not be made or restored. Restore checks everything it can before
-/// writing, and writes in one transaction: in every case the database is as it was.
+/// writing, and writes in one transaction: in every case the database is as it was, except
+/// for rows already written to tables without transactions, which only a caller who set
+/// `allow_non_transactional` writes ([`SnapshotError::NotRolledBack`] names them).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SnapshotError {

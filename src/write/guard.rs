@@ -169,14 +169,11 @@ pub(crate) fn check(
     let mut notes = WriteNotes::default();
     for (table, events) in writes.tables.values() {
         let display = schema.display_name(&table.name);
+        let events: Vec<TriggerEvent> = events.iter().map(|e| effective(*e, backend)).collect();
         let hit: Vec<&Trigger> = table
             .triggers
             .iter()
-            .filter(|t| {
-                t.events
-                    .iter()
-                    .any(|e| events.contains(&effective(*e, backend)))
-            })
+            .filter(|t| t.events.iter().any(|e| events.contains(e)))
             .collect();
         let (fired, silent): (Vec<&Trigger>, Vec<&Trigger>) =
             hit.into_iter().partition(|t| t.enabled.fires(replica));
@@ -204,8 +201,8 @@ pub(crate) fn check(
     Ok(notes)
 }
 
-/// The event a trigger of `backend` sees for `event`: outside PostgreSQL fixtura empties a
-/// table with `DELETE`, and a trigger's own `TRUNCATE` does not exist.
+/// The event a trigger of `backend` sees for the statement `event`: outside PostgreSQL
+/// fixtura empties a table with `DELETE` (there is no `TRUNCATE` trigger there).
 fn effective(event: TriggerEvent, backend: Backend) -> TriggerEvent {
     match (event, backend) {
         (TriggerEvent::Truncate, Backend::MySql | Backend::Sqlite) => TriggerEvent::Delete,
@@ -344,6 +341,168 @@ pub(crate) fn without_rollback_claims(failure: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::schema::{TableKind, TriggerEnabled};
+
+    fn trigger(name: &str, event: TriggerEvent, enabled: TriggerEnabled) -> Trigger {
+        Trigger {
+            name: name.into(),
+            timing: TriggerTiming::Before,
+            events: vec![event],
+            for_each_row: true,
+            enabled,
+            action: "f()".into(),
+            partition: None,
+        }
+    }
+
+    fn schema(backend: Backend, triggers: Vec<Trigger>, transactional: bool) -> Schema {
+        Schema {
+            backend,
+            server_version: "test".into(),
+            default_schema: "app".into(),
+            tables: vec![Table {
+                name: QualifiedName::new("app", "film"),
+                kind: TableKind::Table,
+                columns: Vec::new(),
+                primary_key: None,
+                unique: Vec::new(),
+                foreign_keys: Vec::new(),
+                flag_column: None,
+                triggers,
+                engine: Some(if transactional { "InnoDB" } else { "MyISAM" }.into()),
+                transactional,
+            }],
+            skipped: Vec::new(),
+        }
+    }
+
+    fn settle(
+        schema: &Schema,
+        event: TriggerEvent,
+        checks: FkChecks,
+        allow: Allow,
+    ) -> Result<WriteNotes, WriteError> {
+        let mut writes = Writes::default();
+        writes.add(&schema.tables[0], event);
+        check(schema, &writes, checks, Job::Restore, allow)
+    }
+
+    #[test]
+    fn postgres_replica_silences_user_triggers_but_not_enable_always() {
+        use TriggerEnabled::*;
+        let quiet = schema(
+            Backend::Postgres,
+            vec![trigger("a", TriggerEvent::Insert, Enabled)],
+            true,
+        );
+        let notes = settle(
+            &quiet,
+            TriggerEvent::Insert,
+            FkChecks::Fixtura,
+            Allow::default(),
+        )
+        .unwrap();
+        assert_eq!(notes.triggers_not_fired[0].triggers, ["a BEFORE INSERT"]);
+        assert!(notes.triggers_fired.is_empty());
+
+        let always = schema(
+            Backend::Postgres,
+            vec![trigger("b", TriggerEvent::Insert, Always)],
+            true,
+        );
+        let err = settle(
+            &always,
+            TriggerEvent::Insert,
+            FkChecks::Fixtura,
+            Allow::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("film (b BEFORE INSERT)"), "{err}");
+        assert_eq!(err.remedy(), Some(Remedy::AllowTriggers));
+
+        let err = settle(
+            &quiet,
+            TriggerEvent::Insert,
+            FkChecks::Server,
+            Allow::default(),
+        )
+        .unwrap_err();
+        assert_eq!(err.remedy(), Some(Remedy::AllowTriggersOrFixturaChecks));
+    }
+
+    #[test]
+    fn only_triggers_on_the_statements_run_count_and_a_truncate_is_a_delete_elsewhere() {
+        let on_delete = vec![trigger("d", TriggerEvent::Delete, TriggerEnabled::Enabled)];
+        let mysql = schema(Backend::MySql, on_delete.clone(), true);
+        let notes = settle(
+            &mysql,
+            TriggerEvent::Insert,
+            FkChecks::Fixtura,
+            Allow::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            notes,
+            WriteNotes::default(),
+            "an INSERT sets off no DELETE trigger"
+        );
+        let err = settle(
+            &mysql,
+            TriggerEvent::Truncate,
+            FkChecks::Fixtura,
+            Allow::default(),
+        )
+        .unwrap_err();
+        assert_eq!(err.remedy(), Some(Remedy::AllowTriggersOrIsolate));
+        let postgres = schema(Backend::Postgres, on_delete, true);
+        let notes = settle(
+            &postgres,
+            TriggerEvent::Truncate,
+            FkChecks::Server,
+            Allow::default(),
+        )
+        .unwrap();
+        assert_eq!(
+            notes,
+            WriteNotes::default(),
+            "TRUNCATE is no DELETE on PostgreSQL"
+        );
+    }
+
+    #[test]
+    fn accepted_triggers_and_engines_are_reported() {
+        let allow = Allow {
+            triggers: true,
+            non_transactional: true,
+        };
+        let sqlite = schema(
+            Backend::Sqlite,
+            vec![trigger("i", TriggerEvent::Insert, TriggerEnabled::Enabled)],
+            true,
+        );
+        let notes = settle(&sqlite, TriggerEvent::Insert, FkChecks::Fixtura, allow).unwrap();
+        assert_eq!(notes.triggers_fired[0].table, "film");
+        let myisam = schema(Backend::MySql, Vec::new(), false);
+        let err = settle(
+            &myisam,
+            TriggerEvent::Insert,
+            FkChecks::Fixtura,
+            Allow::default(),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("film (MyISAM)"), "{err}");
+        assert!(
+            err.to_string()
+                .contains("ALTER TABLE `film` ENGINE = InnoDB"),
+            "{err}"
+        );
+        let notes = settle(&myisam, TriggerEvent::Insert, FkChecks::Fixtura, allow).unwrap();
+        assert_eq!(notes.non_transactional, ["film"]);
+        assert_eq!(
+            notes.lines(),
+            ["film without transactions: rows written to it stay if the load fails"]
+        );
+    }
 
     #[test]
     fn a_failure_that_left_rows_behind_never_claims_nothing_was_written() {

@@ -93,10 +93,9 @@ async fn read_engines(
     Ok(rows
         .into_iter()
         .map(|(table, engine, transactions)| {
-            // An engine the server does not list (none, or unknown) is taken as
-            // transactional only when it says so.
+            // Only an engine that says it has transactions is trusted with a rollback; an
+            // engine ENGINES does not list counts as one without.
             let transactional = transactions.is_some_and(|t| t.eq_ignore_ascii_case("YES"));
-            let transactional = transactional || engine.is_none();
             (table, (engine, transactional))
         })
         .collect())

@@ -54,13 +54,10 @@ fn timing_and_event(sql: &str) -> (TriggerTiming, TriggerEvent) {
         .iter()
         .skip_while(|w| !w.eq_ignore_ascii_case("TRIGGER"))
         .skip(1);
-    let mut first = rest.next();
-    if first.is_some_and(|w| w.eq_ignore_ascii_case("IF")) {
-        rest.next(); // NOT
-        rest.next(); // EXISTS
-        first = rest.next();
+    // The first word is the name, unless it is `IF`: then `NOT EXISTS name` follow.
+    if rest.next().is_some_and(|w| w.eq_ignore_ascii_case("IF")) {
+        rest.nth(2);
     }
-    let _name = first;
     for word in rest {
         match word.to_ascii_uppercase().as_str() {
             "BEFORE" => timing = TriggerTiming::Before,

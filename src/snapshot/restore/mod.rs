@@ -119,10 +119,17 @@ pub(crate) async fn restore(
 
     let load = Load::begin(db, plan.checks).await?;
     let touched = load.touched();
-    let result = write(
-        load, db, store, options, &manifest, &schema, &plan, &observer,
-    )
-    .await;
+    let tables = TableLoad {
+        store,
+        manifest: &manifest,
+        schema: &schema,
+        order: &plan.order,
+        checks: plan.checks,
+        clean: options.clean,
+        backend: db.backend(),
+        observer: &observer,
+    };
+    let result = write(load, &tables, &plan).await;
     let (summaries, deleted) = result.map_err(|e| not_rolled_back(e, &touched, &schema))?;
 
     Ok(RestoreSummary {
@@ -143,36 +150,14 @@ pub(crate) async fn restore(
 
 /// The transaction: clean, load every table, finish; the tables' summaries and the rows
 /// cleaning removed.
-#[allow(clippy::too_many_arguments)]
 async fn write(
     mut load: Load,
-    db: &Db,
-    store: &Store,
-    options: &RestoreOptions,
-    manifest: &Manifest,
-    schema: &Schema,
+    tables: &TableLoad<'_>,
     plan: &RestorePlan<'_>,
-    observer: &Arc<dyn Observer>,
 ) -> Result<(Vec<TableSummary>, u64), SnapshotError> {
-    let deleted = clean(
-        &mut load,
-        options.clean,
-        manifest,
-        schema,
-        plan,
-        observer.as_ref(),
-    )
-    .await?;
-    let tables = TableLoad {
-        store,
-        manifest,
-        schema,
-        order: &plan.order,
-        checks: plan.checks,
-        clean: options.clean,
-        backend: db.backend(),
-        observer,
-    };
+    let (manifest, schema) = (tables.manifest, tables.schema);
+    let observer = tables.observer.as_ref();
+    let deleted = clean(&mut load, tables.clean, manifest, schema, plan, observer).await?;
     let mut summaries = Vec::new();
     let mut deferred: Vec<Deferred> = Vec::new();
     for &table in &plan.tables {
@@ -182,7 +167,7 @@ async fn write(
         deferred.extend(staged);
         summaries.push(summary);
     }
-    finish(load, schema, plan, deferred, observer.as_ref()).await?;
+    finish(load, schema, plan, deferred, observer).await?;
     Ok((summaries, deleted))
 }
 

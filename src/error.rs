@@ -135,6 +135,7 @@ impl Error {
         match self {
             Error::Connect(e) => e.remedy(),
             Error::Database(e) => e.remedy(),
+            Error::Write(e) => e.remedy(),
             Error::Generate(e) => e.remedy(),
             Error::Snapshot(e) => e.remedy(),
             Error::Cache(e) => e.remedy(),
@@ -173,6 +174,9 @@ fn write_kind(e: &WriteError) -> ErrorKind {
         | WriteError::NoColumns { .. }
         | WriteError::RowWidth { .. } => ErrorKind::InvalidInput,
         WriteError::Abandoned => ErrorKind::Database,
+        WriteError::TriggersWouldFire { .. } | WriteError::NonTransactional { .. } => {
+            ErrorKind::Refused
+        }
     }
 }
 
@@ -183,6 +187,7 @@ fn generate_kind(e: &GenerateError) -> ErrorKind {
         GenerateError::Blocked(_) => ErrorKind::Refused,
         GenerateError::Database(e) => db_kind(e),
         GenerateError::Write(e) => write_kind(e),
+        GenerateError::NotRolledBack { error, .. } => generate_kind(error),
     }
 }
 
@@ -200,6 +205,7 @@ fn snapshot_kind(e: &SnapshotError) -> ErrorKind {
         | SnapshotError::Blocked { .. }
         | SnapshotError::Collision(_) => ErrorKind::Refused,
         SnapshotError::Codec { .. } => ErrorKind::Corrupt,
+        SnapshotError::NotRolledBack { error, .. } => snapshot_kind(error),
     }
 }
 

@@ -11,6 +11,9 @@ pub trait Observer: Send + Sync {
     fn table_finished(&self, _table: &str, _rows: u64, _seconds: f64) {}
     /// A step besides tables: "checking foreign keys", "verifying checksums", ...
     fn step(&self, _what: &str) {}
+    /// Something to know before the work goes on (triggers that will or will not fire,
+    /// tables without transactions about to be written): said once, before writing.
+    fn note(&self, _what: &str) {}
 }
 
 /// An observer that ignores everything.

@@ -108,6 +108,10 @@ impl TestDbBuilder {
             isolate: Some(Identity::new(None, Some(&worker))),
             checks: ChecksChoice::Auto,
             allow_any_db: false,
+            // Refused where triggers would change the copy's rows; a copy's own tables
+            // without transactions are written (a failed copy is dropped).
+            allow_triggers: false,
+            allow_non_transactional: false,
         };
         let summary = cache::ensure(&options, Arc::new(Quiet)).await?;
         let isolated = summary

@@ -499,6 +499,7 @@ async fn the_library_refusal_speaks_in_library_terms() {
         clean: fixtura::snapshot::Clean::Flagged,
         allow_any_db: false,
         checks: fixtura::ChecksChoice::Auto,
+        ..Default::default()
     };
     let err = store
         .restore(&db, &options, std::sync::Arc::new(fixtura::Quiet))

@@ -24,7 +24,9 @@ impl Spec {
 }
 
 /// Generates the rows `spec` describes into `db`, in one transaction: a failure leaves the
-/// database as it was. `observer` hears of the progress.
+/// database as it was (but for the rows written to tables without transactions, when
+/// `allow_non_transactional` accepted them: the error names them). `observer` hears of the
+/// progress, and of the triggers and tables without transactions before writing.
 pub async fn generate(
     db: &Db,
     spec: &Spec,

@@ -47,8 +47,10 @@ impl Store {
         Ok(snapshot::create(db, self, options, observer).await?)
     }
 
-    /// Restores a snapshot into `db`, in one transaction: checksums and the schema are
-    /// checked first, and a failure leaves the database as it was.
+    /// Restores a snapshot into `db`, in one transaction: checksums, the schema, triggers
+    /// that would fire and tables without transactions are checked first, and a failure
+    /// leaves the database as it was (but for the rows written to tables without
+    /// transactions, when `allow_non_transactional` accepted them: the error names them).
     pub async fn restore(
         &self,
         db: &Db,
@@ -60,14 +62,18 @@ impl Store {
 
     /// Restores snapshot `name` into a copy of its own for the worker `identity`, made on
     /// the server of the database at `url` with that database's schema; the database at
-    /// `url` itself is left alone. Returns the copy and the snapshot's manifest.
+    /// `url` itself is left alone. Returns the copy and the snapshot's manifest. With
+    /// `allow_triggers`, restores even where triggers of the copy fire (a SQLite file's
+    /// copy keeps its triggers; a MySQL copy has none; see
+    /// [`RestoreOptions::allow_triggers`]).
     pub async fn restore_isolated(
         &self,
         url: &str,
         name: &str,
         identity: &Identity,
+        allow_triggers: bool,
         observer: Arc<dyn Observer>,
     ) -> Result<(Isolated, Manifest)> {
-        Ok(cache::restore_isolated(url, self, name, identity, observer).await?)
+        Ok(cache::restore_isolated(url, self, name, identity, allow_triggers, observer).await?)
     }
 }

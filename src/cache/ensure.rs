@@ -191,14 +191,14 @@ impl Run<'_> {
             if !self.intact(true)? {
                 // Built into the target itself: the data is there once the snapshot is.
                 self.discard_damaged()?;
-                return self.generate_and_cache(target).await;
+                return self.generate_and_cache(target, false).await;
             }
         }
         self.summary.hit = true;
         self.observer.step("cache hit: restoring the snapshot");
         let (_read, _) = lock::lock_shared(self.store_dir(), self.snapshot()).await?;
         let restoring = Instant::now();
-        snapshot::restore(
+        let restored = snapshot::restore(
             target,
             &self.options.store,
             &RestoreOptions {
@@ -206,10 +206,13 @@ impl Run<'_> {
                 clean: Clean::Flagged,
                 allow_any_db: true, // checked above
                 checks: self.options.checks,
+                allow_triggers: self.options.allow_triggers,
+                allow_non_transactional: self.options.allow_non_transactional,
             },
             self.observer.clone(),
         )
         .await?;
+        self.summary.notes.extend(restored.notes.lines());
         self.summary.restore_seconds = restoring.elapsed().as_secs_f64();
         Ok(())
     }
@@ -243,6 +246,7 @@ impl Run<'_> {
                 self.snapshot(),
                 &id,
                 identity,
+                self.options.allow_triggers,
                 self.observer.clone(),
             )
             .await?;
@@ -288,8 +292,9 @@ impl Run<'_> {
     }
 
     /// The miss: generates into `db` (after deleting its flagged rows), then snapshots its
-    /// flagged rows with the rows they reference.
-    async fn generate_and_cache(&mut self, db: &Db) -> Result<(), CacheError> {
+    /// flagged rows with the rows they reference. A `scratch` copy, dropped when this
+    /// fails, may have its tables without transactions written.
+    async fn generate_and_cache(&mut self, db: &Db, scratch: bool) -> Result<(), CacheError> {
         self.observer.step("cache miss: generating the spec's rows");
         let generating = Instant::now();
         let generated = generate::generate(
@@ -299,6 +304,8 @@ impl Run<'_> {
                 scale: self.options.scale,
                 checks: self.options.checks,
                 clean_flagged: true,
+                allow_triggers: self.options.allow_triggers,
+                allow_non_transactional: scratch || self.options.allow_non_transactional,
                 ..GenerateOptions::default()
             },
             self.observer.clone(),
@@ -306,6 +313,7 @@ impl Run<'_> {
         .await?;
         self.summary.generate_seconds = generating.elapsed().as_secs_f64();
         self.summary.rows = generated.rows;
+        self.summary.notes.extend(generated.notes.lines());
         self.observer.step("caching the rows as a snapshot");
         let snapshotting = Instant::now();
         let created = snapshot::create(
@@ -337,7 +345,7 @@ impl Run<'_> {
         let scratch = server.scratch(&id).await?;
         let built = async {
             let db = db::connect(&scratch.url).await?;
-            let result = self.generate_and_cache(&db).await;
+            let result = self.generate_and_cache(&db, true).await;
             db.close().await;
             result
         }

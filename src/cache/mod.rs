@@ -138,6 +138,13 @@ pub struct EnsureOptions {
     pub checks: ChecksChoice,
     /// Fill (and so clean) even a target whose name does not look like a test database.
     pub allow_any_db: bool,
+    /// Generate and restore even where triggers fire on the rows written (see
+    /// `GenerateOptions::allow_triggers`).
+    pub allow_triggers: bool,
+    /// Write the target's tables without transactions (see
+    /// `GenerateOptions::allow_non_transactional`); a worker's own copy may always be
+    /// written, since a copy that fails is dropped.
+    pub allow_non_transactional: bool,
 }
 
 /// What `ensure` did, with its timings (seconds).
@@ -211,6 +218,7 @@ pub(crate) async fn restore_isolated(
     store: &Store,
     name: &str,
     identity: &Identity,
+    allow_triggers: bool,
     observer: std::sync::Arc<dyn crate::progress::Observer>,
 ) -> Result<(Isolated, manifest::Manifest), CacheError> {
     let manifest = store.read_manifest(name)?;
@@ -219,7 +227,9 @@ pub(crate) async fn restore_isolated(
     db.close().await;
     let id = isolate::snapshot_template_id(&manifest, &fingerprint?);
     let mut server = isolate::Server::open(url, &manifest.selection.flag).await?;
-    let result = server.isolate(store, name, &id, identity, observer).await;
+    let result = server
+        .isolate(store, name, &id, identity, allow_triggers, observer)
+        .await;
     server.close().await;
     Ok((result?, manifest))
 }

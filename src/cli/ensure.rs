@@ -44,6 +44,8 @@ pub struct Args {
     /// Fill the database even if its name does not look like a test database
     #[arg(long, conflicts_with = "isolate")]
     allow_any_db: bool,
+    #[command(flatten)]
+    allow: super::AllowArgs,
     /// Print the summary as JSON (the copy's URL is still the last line: `.isolated.url`)
     #[arg(long)]
     json: bool,
@@ -62,11 +64,20 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
             .then(|| Identity::new(args.run_id.as_deref(), args.worker.as_deref())),
         checks: args.fk_checks.into(),
         allow_any_db: args.allow_any_db,
+        allow_triggers: args.allow.allow_triggers,
+        allow_non_transactional: args.allow.allow_non_transactional,
     };
     let bars = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
     let summary = tokio::select! {
         result = fixtura::ensure(&options, bars.clone()) => result?,
         _ = tokio::signal::ctrl_c() => {
+            if args.allow.allow_non_transactional && !args.isolate {
+                anyhow::bail!(
+                    "interrupted: a load in progress was rolled back, but rows it already wrote \
+                     to tables without transactions (named in the note above, if any) stay; run \
+                     ensure again"
+                )
+            }
             anyhow::bail!(
                 "interrupted: a load in progress was rolled back; run ensure again \
                  (a half-made copy is left for `fixtura gc`)"

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use clap::ValueEnum;
 use fixtura::ChecksChoice;
+use fixtura::error::{GenerateError, WriteError};
 use fixtura::generate::Spec;
 use fixtura::generate::{GenerateOptions, Summary};
 
@@ -18,9 +19,13 @@ use super::progress::Bars;
   fixtura --db sqlite://demo.db generate --spec schema/welfare.toml
   fixtura generate --spec schema/welfare.toml --scale 30 --json
   fixtura generate --spec spec.toml --fk-checks server   # let the server check every key
+  fixtura generate --spec spec.toml --allow-triggers     # MySQL/SQLite: let triggers fire
 
 The same spec and seed give the same rows, whatever --batch-size or backend. A failure or
-Ctrl-C rolls everything back: the database is left as it was.")]
+Ctrl-C rolls everything back: the database is left as it was. Before writing, generate names
+the triggers on the tables it fills (and refuses those that would fire, unless
+--allow-triggers) and refuses tables without transactions (MyISAM, ...) unless
+--allow-non-transactional, after which a failure leaves the rows written to them.")]
 pub struct Args {
     /// The spec file (TOML)
     #[arg(long, value_name = "FILE")]
@@ -38,6 +43,8 @@ pub struct Args {
     /// commit), the server, or auto (fixtura where the role allows)
     #[arg(long, value_enum, default_value_t = Checks::Auto)]
     fk_checks: Checks,
+    #[command(flatten)]
+    allow: super::AllowArgs,
     /// Print the summary as JSON
     #[arg(long)]
     json: bool,
@@ -74,19 +81,27 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
         batch_size: args.batch_size,
         checks: args.fk_checks.into(),
         clean_flagged: false,
+        allow_triggers: args.allow.allow_triggers,
+        allow_non_transactional: args.allow.allow_non_transactional,
     };
     let observer = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
     let work = fixtura::generate(&db, &spec, &options, observer.clone());
     let summary = tokio::select! {
         result = work => match result {
             Ok(summary) => summary,
-            // A spec error names its file and line already.
-            Err(e @ fixtura::Error::Spec(_)) => return Err(e.into()),
+            // A spec error names its file and line already, a refusal before writing says
+            // nothing was written, and a failure after writing tables without transactions
+            // says what stays.
+            Err(e @ (fixtura::Error::Spec(_)
+                | fixtura::Error::Write(
+                    WriteError::TriggersWouldFire { .. } | WriteError::NonTransactional { .. },
+                )
+                | fixtura::Error::Generate(GenerateError::NotRolledBack { .. }))) => {
+                return Err(e.into())
+            }
             Err(e) => return Err(anyhow::Error::new(e).context("rolled back, nothing was written")),
         },
-        _ = tokio::signal::ctrl_c() => {
-            anyhow::bail!("interrupted: the transaction was rolled back, nothing was written")
-        }
+        _ = tokio::signal::ctrl_c() => anyhow::bail!(args.allow.interrupted()),
     };
     observer.clear();
     db.close().await;
@@ -123,5 +138,6 @@ fn render(summary: &Summary) -> String {
         "seed {}; foreign keys checked by {} ({:.3} s for keys, sequences and commit)\n",
         summary.seed, summary.fk_checks, summary.finishing_seconds
     ));
+    out.push_str(&super::note_lines(&summary.notes));
     out
 }

@@ -71,6 +71,43 @@ impl GlobalArgs {
     }
 }
 
+/// What a writing command accepts that it otherwise refuses before writing.
+#[derive(Debug, Clone, Copy, clap::Args)]
+pub struct AllowArgs {
+    /// Write even where triggers fire on the rows written (MySQL/MariaDB and SQLite cannot
+    /// switch them off; PostgreSQL with --fk-checks server or ENABLE ALWAYS): they may
+    /// change the rows or write other tables; the summary names them per table
+    #[arg(long)]
+    pub allow_triggers: bool,
+    /// Write tables whose storage engine has no transactions (MyISAM, Aria, MEMORY, ...):
+    /// a failure then leaves the rows written to them, and says which
+    #[arg(long)]
+    pub allow_non_transactional: bool,
+}
+
+impl AllowArgs {
+    /// What Ctrl-C left, truthfully: with tables without transactions allowed, their rows
+    /// already written stay.
+    pub fn interrupted(&self) -> &'static str {
+        if self.allow_non_transactional {
+            "interrupted: the transaction was rolled back, but rows already written to tables \
+             without transactions (named in the note above, if any) stay"
+        } else {
+            "interrupted: the transaction was rolled back, nothing was written"
+        }
+    }
+}
+
+/// The notes of a load (triggers fired or silent, tables without transactions), one line
+/// each, for a summary printed to a person.
+pub fn note_lines(notes: &fixtura::generate::WriteNotes) -> String {
+    notes
+        .lines()
+        .iter()
+        .map(|line| format!("note: {line}\n"))
+        .collect()
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     Inspect(inspect::Args),
@@ -187,6 +224,20 @@ fn flag_advice(remedy: fixtura::Remedy, error: &fixtura::Error) -> Option<String
             "flag those rows too, or restore with --clean truncate or --clean none".to_string()
         }
         Remedy::NameFlagColumn => "pass --flag COLUMN to name another column".to_string(),
+        Remedy::AllowTriggers => "pass --allow-triggers to write anyway and accept what the \
+             triggers do (the summary lists them), or drop the triggers first"
+            .to_string(),
+        Remedy::AllowTriggersOrIsolate => "pass --allow-triggers to write anyway and accept what \
+             the triggers do (the summary lists them), or restore with --isolate into a copy of \
+             its own, which has no triggers"
+            .to_string(),
+        Remedy::AllowTriggersOrFixturaChecks => "use --fk-checks fixtura (where the role may set \
+             session_replication_role), which keeps user triggers silent, or pass --allow-triggers \
+             to write anyway and accept what they do"
+            .to_string(),
+        Remedy::AllowNonTransactional => "pass --allow-non-transactional to write them anyway (a \
+             failure then leaves the rows written to them, and says so)"
+            .to_string(),
         Remedy::DeleteSnapshot => {
             let name = match error {
                 fixtura::Error::Store(fixtura::error::StoreError::Exists { name, .. }) => {

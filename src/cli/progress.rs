@@ -62,4 +62,14 @@ impl Observer for Bars {
             let _ = multi.println(format!("  {what} ..."));
         }
     }
+
+    /// Said before writing, terminal or not: what will fire, what cannot roll back.
+    fn note(&self, what: &str) {
+        match &self.multi {
+            Some(multi) => {
+                let _ = multi.println(format!("note: {what}"));
+            }
+            None => eprintln!("note: {what}"),
+        }
+    }
 }

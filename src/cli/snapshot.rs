@@ -66,7 +66,10 @@ struct CreateArgs {
 
 Checksums and the schema are checked before anything is written. Cleaning (the default:
 delete the flagged rows) refuses a database whose name does not look like a test database
-unless --allow-any-db is given.")]
+unless --allow-any-db is given. Triggers that would fire on the rows written (MySQL/MariaDB
+and SQLite cannot switch them off) and tables without transactions (MyISAM, ...) are refused
+before writing, unless --allow-triggers / --allow-non-transactional; on MySQL --isolate
+restores into a copy without triggers.")]
 struct RestoreArgs {
     name: String,
     /// What to remove first: the flagged rows, everything in the snapshot's tables, or nothing
@@ -90,6 +93,8 @@ struct RestoreArgs {
     /// The run id (with --isolate; default from FIXTURA_RUN_ID or the CI system's job ids)
     #[arg(long, requires = "isolate", value_name = "ID")]
     run_id: Option<String>,
+    #[command(flatten)]
+    allow: super::AllowArgs,
     /// Print the summary as JSON
     #[arg(long)]
     json: bool,
@@ -209,13 +214,13 @@ async fn restore(global: &GlobalArgs, store: &Store, args: &RestoreArgs) -> anyh
         },
         allow_any_db: args.allow_any_db,
         checks: args.fk_checks.into(),
+        allow_triggers: args.allow.allow_triggers,
+        allow_non_transactional: args.allow.allow_non_transactional,
     };
     let bars = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
     let summary = tokio::select! {
         result = store.restore(&db, &options, bars.clone()) => result?,
-        _ = tokio::signal::ctrl_c() => {
-            anyhow::bail!("interrupted: the transaction was rolled back, nothing was written")
-        }
+        _ = tokio::signal::ctrl_c() => anyhow::bail!(args.allow.interrupted()),
     };
     bars.clear();
     db.close().await;
@@ -248,6 +253,7 @@ async fn restore(global: &GlobalArgs, store: &Store, args: &RestoreArgs) -> anyh
         "restored \"{}\": {} rows removed first; foreign keys checked by {}\n",
         summary.name, summary.deleted, summary.fk_checks
     ));
+    out.push_str(&super::note_lines(&summary.notes));
     super::print(&out)
 }
 
@@ -260,7 +266,8 @@ async fn restore_isolated(
     let url = global.db_url()?;
     let identity = Identity::new(args.run_id.as_deref(), args.worker.as_deref());
     let bars = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
-    let work = store.restore_isolated(url, &args.name, &identity, bars.clone());
+    let allow_triggers = args.allow.allow_triggers;
+    let work = store.restore_isolated(url, &args.name, &identity, allow_triggers, bars.clone());
     let (isolated, manifest) = tokio::select! {
         result = work => result?,
         _ = tokio::signal::ctrl_c() => {

@@ -29,6 +29,14 @@ pub enum Remedy {
     NameFlagColumn,
     /// A snapshot of that name is already in the store.
     DeleteSnapshot,
+    /// Triggers would fire on the rows written.
+    AllowTriggers,
+    /// Triggers would fire on a MySQL/MariaDB restore: a copy of its own has none.
+    AllowTriggersOrIsolate,
+    /// Triggers would fire on PostgreSQL because the server checks the keys.
+    AllowTriggersOrFixturaChecks,
+    /// Tables whose engine cannot roll back would be written.
+    AllowNonTransactional,
 }
 
 impl Remedy {
@@ -45,6 +53,10 @@ impl Remedy {
         Remedy::FlagOrCleanOtherwise,
         Remedy::NameFlagColumn,
         Remedy::DeleteSnapshot,
+        Remedy::AllowTriggers,
+        Remedy::AllowTriggersOrIsolate,
+        Remedy::AllowTriggersOrFixturaChecks,
+        Remedy::AllowNonTransactional,
     ];
 
     /// The advice in the library's terms.
@@ -72,6 +84,24 @@ impl Remedy {
             }
             Remedy::NameFlagColumn => "name the column that marks test rows (the flag option)",
             Remedy::DeleteSnapshot => "delete it first (Store::delete), or choose another name",
+            Remedy::AllowTriggers => {
+                "set allow_triggers to write anyway and accept what the triggers do (the summary \
+                 lists them), or drop the triggers first"
+            }
+            Remedy::AllowTriggersOrIsolate => {
+                "set allow_triggers to write anyway and accept what the triggers do (the summary \
+                 lists them), or restore into a copy of its own (Store::restore_isolated), which \
+                 has no triggers"
+            }
+            Remedy::AllowTriggersOrFixturaChecks => {
+                "let fixtura check the keys (ChecksChoice::Fixtura or Auto, where the role may \
+                 set session_replication_role), which keeps user triggers silent, or set \
+                 allow_triggers to write anyway and accept what they do"
+            }
+            Remedy::AllowNonTransactional => {
+                "set allow_non_transactional to write them anyway (a failure then leaves the rows \
+                 written to them, and says so)"
+            }
         }
     }
 }
@@ -159,9 +189,13 @@ mod tests {
                 Remedy::FlagOrCleanOtherwise => 7,
                 Remedy::NameFlagColumn => 8,
                 Remedy::DeleteSnapshot => 9,
+                Remedy::AllowTriggers => 10,
+                Remedy::AllowTriggersOrIsolate => 11,
+                Remedy::AllowTriggersOrFixturaChecks => 12,
+                Remedy::AllowNonTransactional => 13,
             }
         }
         let places: Vec<usize> = Remedy::ALL.iter().map(|r| place(*r)).collect();
-        assert_eq!(places, (0..=9).collect::<Vec<_>>());
+        assert_eq!(places, (0..=13).collect::<Vec<_>>());
     }
 }

@@ -33,9 +33,14 @@ pub use self::spec::{Spec, SpecError};
 pub use crate::db::ChecksChoice;
 use crate::db::{Capabilities, Db, DbError, FkChecks, Remedy};
 use crate::graph::{self, DependencyGraph, GraphError};
+use crate::schema::TriggerEvent;
 use crate::schema::{self, IntrospectOptions, Schema, Table};
 use crate::value::Row;
-use crate::write::{Cleaned, Load, WriteError, describe_blockers};
+use crate::write::{
+    Allow, Cleaned, Job, Load, Touched, WriteError, Writes, check_writes, describe_blockers,
+    without_rollback_claims,
+};
+pub use crate::write::{TableTriggers, WriteNotes};
 
 /// Batches in flight between the generator thread and the writer: memory stays bounded by
 /// `(CHANNEL_DEPTH + 2) × batch size` rows whatever the row count.
@@ -55,6 +60,15 @@ pub struct GenerateOptions {
     /// rows afterwards are exactly the generated ones. What `fixtura ensure` does before
     /// snapshotting.
     pub clean_flagged: bool,
+    /// Write even where triggers fire on the rows written (MySQL/MariaDB and SQLite, which
+    /// cannot switch them off; PostgreSQL when the server checks keys or a trigger is
+    /// `ENABLE ALWAYS`): the rows may then differ from the spec's, and the summary's notes
+    /// name the triggers. Without it, such a generation is refused before writing.
+    pub allow_triggers: bool,
+    /// Write tables whose engine has no transactions (MySQL/MariaDB MyISAM, Aria, MEMORY,
+    /// ...): a failure then leaves the rows written to them, and says so. Without it, such
+    /// a generation is refused before writing.
+    pub allow_non_transactional: bool,
 }
 
 impl Default for GenerateOptions {
@@ -64,6 +78,8 @@ impl Default for GenerateOptions {
             batch_size: 5_000,
             checks: ChecksChoice::Auto,
             clean_flagged: false,
+            allow_triggers: false,
+            allow_non_transactional: false,
         }
     }
 }
@@ -89,6 +105,8 @@ pub struct Summary {
     pub seed: u64,
     /// Flagged rows deleted first (`clean_flagged`).
     pub deleted: u64,
+    /// Triggers that fired or stayed silent, tables without transactions written.
+    pub notes: WriteNotes,
 }
 
 /// One table's share.
@@ -106,7 +124,9 @@ pub struct TableSummary {
     pub flagged: bool,
 }
 
-/// Why generation failed. Nothing was written in any case: the transaction is rolled back.
+/// Why generation failed. Nothing was written in any case — the transaction is rolled
+/// back — except the rows already written to tables without transactions, which only a
+/// caller who set `allow_non_transactional` writes: [`GenerateError::NotRolledBack`] names them.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum GenerateError {
@@ -140,6 +160,20 @@ pub enum GenerateError {
     /// Writing the rows failed.
     #[error(transparent)]
     Write(#[from] WriteError),
+    /// The load failed after writing tables without transactions (accepted with
+    /// `allow_non_transactional`): their rows stay, everything else was rolled back.
+    #[error(
+        "{failure}; the rows already written to {staying} (no transactions) stay, everything \
+         else was rolled back"
+    )]
+    NotRolledBack {
+        /// The failure, in words.
+        failure: String,
+        /// The tables whose rows stay.
+        staying: String,
+        /// The failure.
+        error: Box<GenerateError>,
+    },
 }
 
 impl GenerateError {
@@ -148,6 +182,8 @@ impl GenerateError {
         match self {
             GenerateError::NoKeyForDeferred { remedy, .. } => Some(*remedy),
             GenerateError::Database(e) => e.remedy(),
+            GenerateError::Write(e) => e.remedy(),
+            GenerateError::NotRolledBack { error, .. } => error.remedy(),
             _ => None,
         }
     }
@@ -170,65 +206,54 @@ pub(crate) async fn generate(
     observer: Arc<dyn Observer>,
 ) -> Result<Summary, GenerateError> {
     let started = Instant::now();
-    let Prepared {
-        schema,
-        checks,
-        mut load,
-        plan,
-        deleted,
-    } = prepare(db, spec, options, observer.as_ref()).await?;
-    let mut summaries = Vec::with_capacity(plan.tables.len());
-    for t in 0..plan.tables.len() {
-        let summary = write_table(&mut load, &plan, t, options.batch_size, &observer).await?;
-        summaries.push(summary);
-    }
-    tracing::info!(elapsed = ?started.elapsed(), "rows written; finishing");
-    let finishing = Instant::now();
-    finish(
-        load,
-        &schema,
-        &plan,
-        checks,
-        options.batch_size,
-        observer.as_ref(),
-    )
-    .await?;
+    let settled = settle(db, spec, options, observer.as_ref()).await?;
+    let load = Load::begin(db, settled.checks).await?;
+    let touched = load.touched();
+    let result = run(load, &settled, spec, options, &observer).await;
+    let done = result.map_err(|e| not_rolled_back(e, &touched, &settled.schema))?;
 
-    let rows = summaries.iter().map(|s| s.rows).sum();
+    let rows = done.tables.iter().map(|s| s.rows).sum();
     let seconds = started.elapsed().as_secs_f64();
     Ok(Summary {
-        tables: summaries,
+        tables: done.tables,
         rows,
         seconds,
         rows_per_second: rate(rows, seconds),
-        fk_checks: match checks {
+        fk_checks: match settled.checks {
             FkChecks::Fixtura => "fixtura",
             FkChecks::Server => "server",
         },
-        finishing_seconds: finishing.elapsed().as_secs_f64(),
+        finishing_seconds: done.finishing_seconds,
         seed: spec.seed,
-        deleted,
+        deleted: done.deleted,
+        notes: settled.notes,
     })
 }
 
-/// What `prepare` leaves for the writing: the open transaction and the plan to fill it by.
-struct Prepared {
+/// What is settled before the transaction opens: the schema, who checks keys, the order,
+/// and what the writes will set off (refused here, before anything is written).
+struct Settled {
     schema: Schema,
     checks: FkChecks,
-    load: Load,
-    plan: Arc<GenPlan>,
-    /// Flagged rows deleted first.
-    deleted: u64,
+    order: graph::Plan,
+    notes: WriteNotes,
 }
 
-/// Reads the schema, settles who checks foreign keys, opens the transaction, deletes the
-/// flagged rows first when asked, and plans the rows.
-async fn prepare(
+/// What the transaction did.
+struct Done {
+    tables: Vec<TableSummary>,
+    deleted: u64,
+    finishing_seconds: f64,
+}
+
+/// Reads the schema, settles who checks foreign keys and the order, and checks what the
+/// writes will set off: triggers that fire, tables without transactions.
+async fn settle(
     db: &Db,
     spec: &Spec,
     options: &GenerateOptions,
     observer: &dyn Observer,
-) -> Result<Prepared, GenerateError> {
+) -> Result<Settled, GenerateError> {
     let schema = schema::introspect(
         db,
         &IntrospectOptions {
@@ -241,10 +266,67 @@ async fn prepare(
     let order = DependencyGraph::new(&schema).plan(Capabilities {
         session_switch: checks == FkChecks::Fixtura,
     });
+    let allow = Allow {
+        triggers: options.allow_triggers,
+        non_transactional: options.allow_non_transactional,
+    };
+    let notes = check_writes(
+        &schema,
+        &writes(&schema, spec, &order, checks, options.clean_flagged),
+        checks,
+        Job::Generate,
+        allow,
+    )?;
+    for line in notes.lines() {
+        observer.note(&line);
+    }
+    Ok(Settled {
+        schema,
+        checks,
+        order,
+        notes,
+    })
+}
 
-    let mut load = Load::begin(db, checks).await?;
+/// The tables a generation writes and the statements it runs on each: the spec's tables
+/// are inserted into, and with `clean` every flagged table is deleted from first.
+fn writes<'s>(
+    schema: &'s Schema,
+    spec: &Spec,
+    order: &graph::Plan,
+    checks: FkChecks,
+    clean: bool,
+) -> Writes<'s> {
+    let mut writes = Writes::default();
+    for table in spec.tables.iter().filter_map(|t| schema.resolve(&t.name)) {
+        writes.add(table, TriggerEvent::Insert);
+        writes.add_deferred_updates(table, order, checks);
+    }
+    if clean {
+        for table in schema.tables.iter().filter(|t| t.flag_column.is_some()) {
+            writes.add(table, TriggerEvent::Delete);
+            writes.add_deferred_updates(table, order, checks);
+        }
+    }
+    writes
+}
+
+/// The transaction: cleaning when asked, the plan, every table, then the finish.
+async fn run(
+    mut load: Load,
+    settled: &Settled,
+    spec: &Spec,
+    options: &GenerateOptions,
+    observer: &Arc<dyn Observer>,
+) -> Result<Done, GenerateError> {
+    let Settled {
+        schema,
+        checks,
+        order,
+        ..
+    } = settled;
     let deleted = if options.clean_flagged {
-        clean(&mut load, &schema, &order, spec, checks, observer).await?
+        clean(&mut load, schema, order, spec, *checks, observer.as_ref()).await?
     } else {
         0
     };
@@ -252,17 +334,38 @@ async fn prepare(
     // whatever flagged rows were there before.
     let plan_options = PlanOptions {
         scale: options.scale,
-        server_checks: checks == FkChecks::Server,
+        server_checks: *checks == FkChecks::Server,
     };
-    let plan = plan::plan(spec, &schema, &order, plan_options, &mut load).await?;
-    check_written_cycles(&order, &plan)?;
-    Ok(Prepared {
-        schema,
-        checks,
-        load,
-        plan: Arc::new(plan),
+    let plan = plan::plan(spec, schema, order, plan_options, &mut load).await?;
+    check_written_cycles(order, &plan)?;
+    let plan = Arc::new(plan);
+    let mut tables = Vec::with_capacity(plan.tables.len());
+    for t in 0..plan.tables.len() {
+        tables.push(write_table(&mut load, &plan, t, options.batch_size, observer).await?);
+    }
+    tracing::info!("rows written; finishing");
+    let finishing = Instant::now();
+    let batch_size = options.batch_size;
+    finish(load, schema, &plan, *checks, batch_size, observer.as_ref()).await?;
+    Ok(Done {
+        tables,
         deleted,
+        finishing_seconds: finishing.elapsed().as_secs_f64(),
     })
+}
+
+/// `error`, said truthfully: when the load had written tables without transactions, their
+/// rows stay whatever the rollback undid.
+fn not_rolled_back(error: GenerateError, touched: &Touched, schema: &Schema) -> GenerateError {
+    let staying = touched.staying(schema);
+    if staying.is_empty() {
+        return error;
+    }
+    GenerateError::NotRolledBack {
+        failure: without_rollback_claims(&error.to_string()),
+        staying: staying.join(", "),
+        error: Box::new(error),
+    }
 }
 
 /// Deletes the flagged rows of every table, in the open transaction; how many went.

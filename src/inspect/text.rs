@@ -5,7 +5,7 @@ use std::fmt::Write;
 
 use super::{Report, TableReport};
 use crate::graph::{BreakStrategy, Cycle, FkRef};
-use crate::schema::{ColumnType, QualifiedName};
+use crate::schema::{ColumnType, QualifiedName, TriggerEnabled};
 
 /// Renders `report`; `columns` adds every table's columns with their types.
 pub fn render(report: &Report, columns: bool) -> String {
@@ -71,7 +71,7 @@ fn keys(out: &mut String, report: &Report, columns: bool) {
     out.push_str("\nKeys\n");
     for t in &report.tables {
         let _ = writeln!(out, "  {}", t.display_name);
-        for line in key_lines(report, t) {
+        for line in key_lines(report, t).into_iter().chain(trigger_lines(t)) {
             let _ = writeln!(out, "    {line}");
         }
         if columns {
@@ -137,6 +137,46 @@ fn key_lines(report: &Report, t: &TableReport) -> Vec<String> {
     }
     if lines.is_empty() {
         lines.push("no keys".to_string());
+    }
+    lines
+}
+
+/// A table's triggers, one line each (what fires them, when, whether it is switched on,
+/// what it runs), and its storage engine when it has no transactions.
+fn trigger_lines(t: &TableReport) -> Vec<String> {
+    let mut lines = Vec::new();
+    for trigger in &t.table.triggers {
+        let mut notes = vec![if trigger.for_each_row {
+            "for each row"
+        } else {
+            "for each statement"
+        }];
+        match trigger.enabled {
+            TriggerEnabled::Enabled => {}
+            TriggerEnabled::Always => notes.push("enabled always"),
+            TriggerEnabled::ReplicaOnly => notes.push("enabled replica only"),
+            TriggerEnabled::Disabled => notes.push("disabled"),
+        }
+        let action: String = trigger
+            .action
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let action = match action.char_indices().nth(60) {
+            Some((cut, _)) => format!("{}…", &action[..cut]),
+            None => action,
+        };
+        lines.push(format!(
+            "trigger     {}  [{}] {action}",
+            trigger.describe(),
+            notes.join(", ")
+        ));
+    }
+    if !t.table.transactional {
+        lines.push(format!(
+            "engine      {} (no transactions: a failed load leaves what it wrote here)",
+            t.table.engine.as_deref().unwrap_or("unknown")
+        ));
     }
     lines
 }

@@ -13,11 +13,13 @@ mod postgres;
 mod sqlite;
 #[cfg(feature = "_sqlite")]
 mod sqlite_ddl;
+mod triggers;
 
 use serde::{Deserialize, Serialize};
 
 pub use crate::db::QualifiedName;
 use crate::db::{Backend, Db, DbError};
+pub use triggers::{Trigger, TriggerEnabled, TriggerEvent, TriggerTiming};
 
 /// Introspection fails only on a statement, or on something fixtura cannot model.
 pub(crate) type Result<T, E = DbError> = std::result::Result<T, E>;
@@ -50,6 +52,7 @@ pub(crate) async fn introspect(db: &Db, options: &IntrospectOptions) -> Result<S
         #[cfg(feature = "_sqlite")]
         Db::Sqlite(pool) => sqlite::introspect(pool).await?,
     };
+    triggers::attach(db, &mut schema).await?;
     for table in &mut schema.tables {
         table.flag_column = table
             .columns
@@ -135,6 +138,22 @@ pub struct Table {
     pub foreign_keys: Vec<ForeignKey>,
     /// The flag column, when the table has one (filled in by introspection).
     pub flag_column: Option<String>,
+    /// Its triggers (internal ones behind foreign keys left out), sorted by name.
+    #[serde(default)]
+    pub triggers: Vec<Trigger>,
+    /// The storage engine (MySQL/MariaDB: `InnoDB`, `MyISAM`, `Aria`, ...); `None` elsewhere.
+    #[serde(default)]
+    pub engine: Option<String>,
+    /// Whether a write to it is rolled back with its transaction: false for MySQL/MariaDB
+    /// engines without transactions (`ENGINES.TRANSACTIONS = 'NO'`: MyISAM, Aria, MEMORY,
+    /// CSV, ARCHIVE, ...), whose rows stay written whatever happens after.
+    #[serde(default = "transactional")]
+    pub transactional: bool,
+}
+
+/// A table is transactional unless its engine says otherwise.
+fn transactional() -> bool {
+    true
 }
 
 impl Table {

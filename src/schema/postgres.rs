@@ -197,6 +197,9 @@ async fn relations(pool: &PgPool) -> Result<Relations> {
                     unique: Vec::new(),
                     foreign_keys: Vec::new(),
                     flag_column: None,
+                    triggers: Vec::new(),
+                    engine: None,
+                    transactional: true,
                 },
             )),
         }

@@ -23,7 +23,9 @@ use crate::read::ReadError;
 use crate::write::WriteError;
 
 /// Why a snapshot could not be made or restored. Restore checks everything it can before
-/// writing, and writes in one transaction: in every case the database is as it was.
+/// writing, and writes in one transaction: in every case the database is as it was, except
+/// for rows already written to tables without transactions, which only a caller who set
+/// `allow_non_transactional` writes ([`SnapshotError::NotRolledBack`] names them).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum SnapshotError {
@@ -101,6 +103,20 @@ pub enum SnapshotError {
          with (restore into the database it was made from, or one with the same reference data)"
     )]
     Collision(String),
+    /// The restore failed after writing tables without transactions (accepted with
+    /// `allow_non_transactional`): their rows stay, everything else was rolled back.
+    #[error(
+        "{failure}; the rows already written to {staying} (no transactions) stay, everything \
+         else was rolled back"
+    )]
+    NotRolledBack {
+        /// The failure, in words.
+        failure: String,
+        /// The tables whose rows stay.
+        staying: String,
+        /// The failure.
+        error: Box<SnapshotError>,
+    },
     /// A cycle broken at a nullable key, with the server checking keys, cannot be filled in
     /// afterwards: the table has no primary key, or the snapshot lacks one of its columns.
     #[error(
@@ -121,6 +137,8 @@ impl SnapshotError {
     pub fn remedy(&self) -> Option<Remedy> {
         match self {
             SnapshotError::Database(e) => e.remedy(),
+            SnapshotError::Write(e) => e.remedy(),
+            SnapshotError::NotRolledBack { error, .. } => error.remedy(),
             SnapshotError::NoFlagColumn { remedy, .. }
             | SnapshotError::Unsafe { remedy, .. }
             | SnapshotError::Blocked { remedy, .. }

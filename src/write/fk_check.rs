@@ -174,6 +174,9 @@ mod tests {
             unique: vec![],
             foreign_keys: vec![fk.clone()],
             flag_column: None,
+            triggers: Vec::new(),
+            engine: None,
+            transactional: true,
         };
         (table, fk)
     }

@@ -29,6 +29,7 @@ mod copy_binary;
 mod copy_text;
 mod dialect;
 mod fk_check;
+mod guard;
 #[cfg(any(feature = "mysql", feature = "_sqlite"))]
 mod insert;
 mod keys;
@@ -45,12 +46,16 @@ mod update;
 use tokio::sync::mpsc::Receiver;
 
 pub(crate) use crate::db::FkChecks;
-use crate::db::{Backend, Db, DbError, QualifiedName};
+use crate::db::{Backend, Db, DbError, QualifiedName, Remedy};
 use crate::schema::{Schema, Table};
 use crate::value::Row;
 use dialect::Dialect;
 use fk_check::Probe;
 
+pub(crate) use guard::{
+    Allow, Job, Touched, Writes, check as check_writes, without_rollback_claims,
+};
+pub use guard::{TableTriggers, WriteNotes};
 #[cfg(test)]
 pub(crate) use restore::Blocker;
 pub(crate) use restore::{Cleaned, WriteCounts, describe_blockers};
@@ -136,9 +141,49 @@ pub enum WriteError {
         /// The server's limit.
         max_allowed_packet: usize,
     },
+    /// Triggers would fire on the rows written and could change them: refused before
+    /// anything is written.
+    #[error(
+        "refusing to write: these triggers would fire and could change the rows written or \
+         write other tables: {triggers} ({why}); nothing was written; {remedy}"
+    )]
+    TriggersWouldFire {
+        /// Each table with its triggers: `film (set_created BEFORE INSERT)`.
+        triggers: String,
+        /// Why they fire here.
+        why: &'static str,
+        /// What to do.
+        remedy: Remedy,
+    },
+    /// Tables whose storage engine cannot roll back: refused before anything is written.
+    #[error(
+        "refusing to write {tables}: the storage engine has no transactions, so rows written to \
+         these tables would stay if the load failed; nothing was written; convert them ({convert}), \
+         or {remedy}"
+    )]
+    NonTransactional {
+        /// Each table with its engine: `hits (MyISAM)`.
+        tables: String,
+        /// The statements that would convert them.
+        convert: String,
+        /// What to do.
+        remedy: Remedy,
+    },
     /// A step was tried after an earlier one failed: the load can only be dropped.
     #[error("the load was abandoned after an earlier error; nothing was committed")]
     Abandoned,
+}
+
+impl WriteError {
+    /// The advice this error carries, if any.
+    pub fn remedy(&self) -> Option<Remedy> {
+        match self {
+            WriteError::Database(e) => e.remedy(),
+            WriteError::TriggersWouldFire { remedy, .. }
+            | WriteError::NonTransactional { remedy, .. } => Some(*remedy),
+            _ => None,
+        }
+    }
 }
 
 /// The open transaction, per backend.
@@ -157,6 +202,8 @@ pub(crate) struct Load {
     session: Session,
     /// Set when a step failed: the transaction may hold half of it, so it must not commit.
     failed: bool,
+    /// The tables without transactions written so far, whose rows a rollback leaves.
+    touched: Touched,
 }
 
 impl Load {
@@ -174,7 +221,13 @@ impl Load {
             backend: db.backend(),
             session,
             failed: false,
+            touched: Touched::default(),
         })
+    }
+
+    /// The record of the tables without transactions this load writes, which outlives it.
+    pub(crate) fn touched(&self) -> Touched {
+        self.touched.clone()
     }
 
     #[cfg(test)]
@@ -209,6 +262,7 @@ impl Load {
     ) -> Result<u64> {
         self.ensure_usable()?;
         let target = Target::new(self.backend, table, columns, "a write")?;
+        self.touched.record(table);
         let result = self.write_target(&target, batches, on_rows).await;
         self.track(result)
     }

@@ -107,6 +107,7 @@ impl Load {
     ) -> Result<WriteCounts> {
         self.ensure_usable()?;
         let target = Target::new(self.backend, table, columns, "a write")?;
+        self.touched.record(table);
         let result = match &mut self.session {
             #[cfg(feature = "postgres")]
             Session::Postgres(s) => s.write_missing(&target, batches, on_rows).await,
@@ -131,6 +132,7 @@ impl Load {
             (dialect.flag_is_set)(&backend.quote_ident(flag))
         );
         let what = format!("deleting the flagged rows of {}", table.name);
+        self.touched.record(table);
         let result = self.run(sql, &what).await;
         self.track(result)
     }
@@ -163,6 +165,9 @@ impl Load {
         }
         let names: Vec<String> = tables.iter().map(|t| t.name.to_string()).collect();
         let what = format!("emptying {}", names.join(", "));
+        for table in tables {
+            self.touched.record(table);
+        }
         for sql in (self.dialect().truncate)(tables) {
             let result = self.run(sql, &what).await;
             self.track(result)?;
@@ -274,6 +279,7 @@ impl Load {
                             sets.join(", "),
                             (self.dialect().flag_is_set)(&backend.quote_ident(flag))
                         );
+                        self.touched.record(table);
                         self.execute(&sql).await?;
                     }
                 }

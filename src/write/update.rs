@@ -24,6 +24,7 @@ use crate::value::Row;
 /// An update whose rows are in a temporary table, waiting for [`Load::apply_update`].
 /// Dropped unapplied, its temporary table goes with the load's transaction or connection.
 pub(crate) struct StagedUpdate<'a> {
+    table: &'a Table,
     plan: UpdatePlan<'a>,
     statements: TempUpdate,
 }
@@ -45,8 +46,11 @@ impl Load {
         if rows.is_empty() || set_columns.is_empty() {
             return Ok(0);
         }
+        self.touched.record(table);
         let result = async {
-            let staged = self.stage(plan, &mut target::one_batch(rows)).await?;
+            let staged = self
+                .stage(table, plan, &mut target::one_batch(rows))
+                .await?;
             self.apply(staged).await
         }
         .await;
@@ -64,7 +68,7 @@ impl Load {
     ) -> Result<StagedUpdate<'a>> {
         self.ensure_usable()?;
         let plan = self.update_plan(table, key_columns, set_columns)?;
-        let result = self.stage(plan, batches).await;
+        let result = self.stage(table, plan, batches).await;
         self.track(result)
     }
 
@@ -87,6 +91,7 @@ impl Load {
     /// Runs the staged `UPDATE` and drops its temporary table; returns the rows it matched.
     pub(crate) async fn apply_update(&mut self, staged: StagedUpdate<'_>) -> Result<u64> {
         self.ensure_usable()?;
+        self.touched.record(staged.table);
         let result = self.apply(staged).await;
         self.track(result)
     }
@@ -121,6 +126,7 @@ impl Load {
     /// Creates the temporary table and writes every batch into it.
     async fn stage<'a>(
         &mut self,
+        table: &'a Table,
         mut plan: UpdatePlan<'a>,
         batches: &mut Receiver<Vec<Row>>,
     ) -> Result<StagedUpdate<'a>> {
@@ -136,7 +142,11 @@ impl Load {
         self.run(statements.create.clone(), &what).await?;
         let into_temp = plan.target.retargeted(statements.temp.clone());
         plan.rows = self.write_target(&into_temp, batches, &mut |_| {}).await?;
-        Ok(StagedUpdate { plan, statements })
+        Ok(StagedUpdate {
+            table,
+            plan,
+            statements,
+        })
     }
 
     /// Runs the `UPDATE`, drops the temporary table.

@@ -150,6 +150,7 @@ impl Server {
         snapshot: &str,
         id: &str,
         identity: &Identity,
+        allow_triggers: bool,
         observer: Arc<dyn Observer>,
     ) -> Result<Isolated, CacheError> {
         match self {
@@ -157,7 +158,7 @@ impl Server {
             Server::MySql(a) => {
                 let started = Instant::now();
                 let (database, url) = a.fresh_copy(id, identity).await?;
-                if let Err(e) = fill(&url, store, snapshot, observer).await {
+                if let Err(e) = fill(&url, store, snapshot, allow_triggers, observer).await {
                     let _ = a.drop_database(&database).await;
                     return Err(e);
                 }
@@ -172,7 +173,7 @@ impl Server {
             #[cfg(any(feature = "postgres", feature = "_sqlite"))]
             #[allow(unreachable_patterns)] // a build with MySQL alone
             _ => {
-                self.clone_from_template(store, snapshot, id, identity, observer)
+                self.clone_from_template(store, snapshot, id, identity, allow_triggers, observer)
                     .await
             }
         }
@@ -187,11 +188,12 @@ impl Server {
         snapshot: &str,
         id: &str,
         identity: &Identity,
+        allow_triggers: bool,
         observer: Arc<dyn Observer>,
     ) -> Result<Isolated, CacheError> {
         let started = Instant::now();
         let built = self
-            .ensure_template(store, snapshot, id, observer.clone())
+            .ensure_template(store, snapshot, id, allow_triggers, observer.clone())
             .await?;
         let template_seconds = if built {
             started.elapsed().as_secs_f64()
@@ -226,6 +228,7 @@ impl Server {
         store: &Store,
         snapshot: &str,
         id: &str,
+        allow_triggers: bool,
         observer: Arc<dyn Observer>,
     ) -> Result<bool, CacheError> {
         if self.template_exists(id).await? {
@@ -245,7 +248,7 @@ impl Server {
             }
             observer.step("building the template: restoring the snapshot into a copy");
             let scratch = self.scratch(id).await?;
-            let filled = match fill(&scratch.url, store, snapshot, observer).await {
+            let filled = match fill(&scratch.url, store, snapshot, allow_triggers, observer).await {
                 Ok(()) => self.promote(&scratch, id).await,
                 Err(e) => Err(e),
             };
@@ -351,11 +354,15 @@ enum TemplateLock {
     File(#[allow(dead_code)] crate::cache::lock::StoreLock),
 }
 
-/// Restores `snapshot` into the copy at `url` (cleaning its flagged rows first).
+/// Restores `snapshot` into the copy at `url` (cleaning its flagged rows first); with
+/// `allow_triggers`, even where triggers fire (the copy of a SQLite file keeps its
+/// triggers; a MySQL copy has none). Tables without transactions may be written: a copy
+/// that fails is dropped, so what a failure leaves in it is never seen.
 async fn fill(
     url: &str,
     store: &Store,
     snapshot: &str,
+    allow_triggers: bool,
     observer: Arc<dyn Observer>,
 ) -> Result<(), CacheError> {
     let db = crate::db::connect(url).await?;
@@ -368,6 +375,8 @@ async fn fill(
             // A copy fixtura made for itself.
             allow_any_db: true,
             checks: Default::default(),
+            allow_triggers,
+            allow_non_transactional: true,
         },
         observer,
     )

@@ -131,6 +131,9 @@ mod test_columns {
             unique: Vec::new(),
             foreign_keys: Vec::new(),
             flag_column: None,
+            triggers: Vec::new(),
+            engine: None,
+            transactional: true,
         }
     }
 

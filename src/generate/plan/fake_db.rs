@@ -199,6 +199,9 @@ pub(super) fn table(name: &str, columns: Vec<Column>) -> TableDef {
         unique: vec![],
         foreign_keys: vec![],
         flag_column: None,
+        triggers: Vec::new(),
+        engine: None,
+        transactional: true,
     })
 }
 

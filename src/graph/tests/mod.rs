@@ -42,6 +42,9 @@ fn table(name: &str) -> TableSpec {
         unique: Vec::new(),
         foreign_keys: Vec::new(),
         flag_column: None,
+        triggers: Vec::new(),
+        engine: None,
+        transactional: true,
     })
 }
 

@@ -160,6 +160,9 @@ fn table(
         unique,
         foreign_keys: foreign_keys.into_values().collect(),
         flag_column: None,
+        triggers: Vec::new(),
+        engine: None,
+        transactional: true,
     }
 }
 

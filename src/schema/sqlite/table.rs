@@ -42,6 +42,9 @@ pub(super) async fn read_table(
         unique,
         foreign_keys,
         flag_column: None,
+        triggers: Vec::new(),
+        engine: None,
+        transactional: true,
     })
 }
 

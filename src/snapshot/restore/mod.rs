@@ -27,8 +27,11 @@ use super::store::Store;
 use crate::db::{Capabilities, ChecksChoice, Db, FkChecks, QualifiedName, Remedy};
 use crate::graph::{self, DependencyGraph};
 use crate::progress::Observer;
-use crate::schema::{self, IntrospectOptions, Schema, Table};
-use crate::write::{Cleaned, Load, describe_blockers};
+use crate::schema::{self, IntrospectOptions, Schema, Table, TriggerEvent};
+use crate::write::{
+    Allow, Cleaned, Job, Load, Touched, WriteNotes, Writes, check_writes, describe_blockers,
+    without_rollback_claims,
+};
 
 /// What to do with the rows already there before inserting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -53,6 +56,16 @@ pub struct RestoreOptions {
     pub allow_any_db: bool,
     /// Who checks foreign keys.
     pub checks: ChecksChoice,
+    /// Restore even where triggers fire on the rows written (MySQL/MariaDB and SQLite,
+    /// which cannot switch them off; PostgreSQL when the server checks keys or a trigger is
+    /// `ENABLE ALWAYS`): the rows may then differ from the snapshot's, and the summary's
+    /// notes name the triggers per table. Without it, such a restore is refused before
+    /// writing.
+    pub allow_triggers: bool,
+    /// Write tables whose engine has no transactions (MySQL/MariaDB MyISAM, Aria, MEMORY,
+    /// ...): a failure then leaves the rows written to them, and says so. Without it, such
+    /// a restore is refused before writing.
+    pub allow_non_transactional: bool,
 }
 
 /// What a restore did.
@@ -72,6 +85,8 @@ pub struct RestoreSummary {
     pub fk_checks: &'static str,
     /// Wall time, seconds.
     pub seconds: f64,
+    /// Triggers that fired or stayed silent, tables without transactions written.
+    pub notes: WriteNotes,
 }
 
 /// One table's share.
@@ -98,17 +113,12 @@ pub(crate) async fn restore(
     let started = Instant::now();
     let (manifest, schema, drift) = verify(db, store, options, observer.as_ref()).await?;
     let plan = RestorePlan::new(db, options, &manifest, &schema).await?;
+    for line in plan.notes.lines() {
+        observer.note(&line);
+    }
 
-    let mut load = Load::begin(db, plan.checks).await?;
-    let deleted = clean(
-        &mut load,
-        options.clean,
-        &manifest,
-        &schema,
-        &plan,
-        observer.as_ref(),
-    )
-    .await?;
+    let load = Load::begin(db, plan.checks).await?;
+    let touched = load.touched();
     let tables = TableLoad {
         store,
         manifest: &manifest,
@@ -119,16 +129,8 @@ pub(crate) async fn restore(
         backend: db.backend(),
         observer: &observer,
     };
-    let mut summaries = Vec::new();
-    let mut deferred: Vec<Deferred> = Vec::new();
-    for &table in &plan.tables {
-        let entry =
-            entry_of(&manifest, &schema, &table.name).expect("BUG: tables come from the manifest");
-        let (summary, staged) = tables.load(&mut load, table, entry).await?;
-        deferred.extend(staged);
-        summaries.push(summary);
-    }
-    finish(load, &schema, &plan, deferred, observer.as_ref()).await?;
+    let result = write(load, &tables, &plan).await;
+    let (summaries, deleted) = result.map_err(|e| not_rolled_back(e, &touched, &schema))?;
 
     Ok(RestoreSummary {
         name: manifest.name.clone(),
@@ -142,7 +144,45 @@ pub(crate) async fn restore(
             "server"
         },
         seconds: started.elapsed().as_secs_f64(),
+        notes: plan.notes,
     })
+}
+
+/// The transaction: clean, load every table, finish; the tables' summaries and the rows
+/// cleaning removed.
+async fn write(
+    mut load: Load,
+    tables: &TableLoad<'_>,
+    plan: &RestorePlan<'_>,
+) -> Result<(Vec<TableSummary>, u64), SnapshotError> {
+    let (manifest, schema) = (tables.manifest, tables.schema);
+    let observer = tables.observer.as_ref();
+    let deleted = clean(&mut load, tables.clean, manifest, schema, plan, observer).await?;
+    let mut summaries = Vec::new();
+    let mut deferred: Vec<Deferred> = Vec::new();
+    for &table in &plan.tables {
+        let entry =
+            entry_of(manifest, schema, &table.name).expect("BUG: tables come from the manifest");
+        let (summary, staged) = tables.load(&mut load, table, entry).await?;
+        deferred.extend(staged);
+        summaries.push(summary);
+    }
+    finish(load, schema, plan, deferred, observer).await?;
+    Ok((summaries, deleted))
+}
+
+/// `error`, said truthfully: when the load had written tables without transactions, their
+/// rows stay whatever the rollback undid.
+fn not_rolled_back(error: SnapshotError, touched: &Touched, schema: &Schema) -> SnapshotError {
+    let staying = touched.staying(schema);
+    if staying.is_empty() {
+        return error;
+    }
+    SnapshotError::NotRolledBack {
+        failure: without_rollback_claims(&error.to_string()),
+        staying: staying.join(", "),
+        error: Box::new(error),
+    }
 }
 
 /// Everything checked before a restore writes: the manifest and its files' checksums, the
@@ -174,6 +214,8 @@ struct RestorePlan<'s> {
     names: Vec<QualifiedName>,
     /// The same, as the live schema has them.
     tables: Vec<&'s Table>,
+    /// What the writes set off, accepted or silent.
+    notes: WriteNotes,
 }
 
 impl<'s> RestorePlan<'s> {
@@ -206,13 +248,44 @@ impl<'s> RestorePlan<'s> {
             }
         }
         let tables: Vec<&Table> = names.iter().filter_map(|n| schema.table(n)).collect();
+        let writes = writes(&tables, &order, checks, options.clean, manifest);
+        let allow = Allow {
+            triggers: options.allow_triggers,
+            non_transactional: options.allow_non_transactional,
+        };
+        let notes = check_writes(schema, &writes, checks, Job::Restore, allow)?;
         Ok(RestorePlan {
             checks,
             order,
             names,
             tables,
+            notes,
         })
     }
+}
+
+/// The tables a restore writes and the statements it runs on each: every table of the
+/// snapshot is inserted into; cleaning deletes from the flagged ones, or empties them all.
+fn writes<'s>(
+    tables: &[&'s Table],
+    order: &graph::Plan,
+    checks: FkChecks,
+    clean: Clean,
+    manifest: &Manifest,
+) -> Writes<'s> {
+    let mut writes = Writes::default();
+    for &table in tables {
+        writes.add(table, TriggerEvent::Insert);
+        writes.add_deferred_updates(table, order, checks);
+        match clean {
+            Clean::Flagged if table.column(&manifest.selection.flag).is_some() => {
+                writes.add(table, TriggerEvent::Delete);
+            }
+            Clean::Truncate => writes.add(table, TriggerEvent::Truncate),
+            _ => {}
+        }
+    }
+    writes
 }
 
 /// The manifest table that live table `name` restores: the one whose display name resolves

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use clap::ValueEnum;
 use fixtura::ChecksChoice;
 use fixtura::generate::Spec;
-use fixtura::generate::{GenerateOptions, Summary};
+use fixtura::generate::{GenerateOptions, Summary, Unflagged};
 
 use super::GlobalArgs;
 use super::progress::Bars;
@@ -74,6 +74,7 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
         batch_size: args.batch_size,
         checks: args.fk_checks.into(),
         clean_flagged: false,
+        unflagged: Unflagged::Any,
     };
     let observer = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
     let work = fixtura::generate(&db, &spec, &options, observer.clone());

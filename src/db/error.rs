@@ -29,6 +29,8 @@ pub enum Remedy {
     NameFlagColumn,
     /// A snapshot of that name is already in the store.
     DeleteSnapshot,
+    /// A snapshot of every row of its tables meets tables that hold rows.
+    TruncateOrEmptyDatabase,
 }
 
 impl Remedy {
@@ -45,6 +47,7 @@ impl Remedy {
         Remedy::FlagOrCleanOtherwise,
         Remedy::NameFlagColumn,
         Remedy::DeleteSnapshot,
+        Remedy::TruncateOrEmptyDatabase,
     ];
 
     /// The advice in the library's terms.
@@ -72,6 +75,9 @@ impl Remedy {
             }
             Remedy::NameFlagColumn => "name the column that marks test rows (the flag option)",
             Remedy::DeleteSnapshot => "delete it first (Store::delete), or choose another name",
+            Remedy::TruncateOrEmptyDatabase => {
+                "restore with Clean::Truncate to empty those tables first, or into an empty database"
+            }
         }
     }
 }
@@ -159,9 +165,10 @@ mod tests {
                 Remedy::FlagOrCleanOtherwise => 7,
                 Remedy::NameFlagColumn => 8,
                 Remedy::DeleteSnapshot => 9,
+                Remedy::TruncateOrEmptyDatabase => 10,
             }
         }
         let places: Vec<usize> = Remedy::ALL.iter().map(|r| place(*r)).collect();
-        assert_eq!(places, (0..=9).collect::<Vec<_>>());
+        assert_eq!(places, (0..=10).collect::<Vec<_>>());
     }
 }

@@ -184,7 +184,7 @@ fn generate_kind(e: &GenerateError) -> ErrorKind {
     match e {
         GenerateError::Spec(_) => ErrorKind::Spec,
         GenerateError::Graph(_) | GenerateError::NoKeyForDeferred { .. } => ErrorKind::Unsupported,
-        GenerateError::Blocked(_) => ErrorKind::Refused,
+        GenerateError::Blocked(_) | GenerateError::Unflagged { .. } => ErrorKind::Refused,
         GenerateError::Database(e) => db_kind(e),
         GenerateError::Write(e) => write_kind(e),
         GenerateError::NotRolledBack { error, .. } => generate_kind(error),
@@ -203,6 +203,7 @@ fn snapshot_kind(e: &SnapshotError) -> ErrorKind {
         SnapshotError::Drift(_) => ErrorKind::Drift,
         SnapshotError::Unsafe { .. }
         | SnapshotError::Blocked { .. }
+        | SnapshotError::NotEmpty { .. }
         | SnapshotError::Collision(_) => ErrorKind::Refused,
         SnapshotError::Codec { .. } => ErrorKind::Corrupt,
         SnapshotError::NotRolledBack { error, .. } => snapshot_kind(error),

@@ -46,7 +46,7 @@ pub struct StarterSpec {
 }
 
 /// Writes a starter spec for the schema of `db`: `rows` rows per table, `seed`, and the
-/// flag column `flag`.
+/// flag column `flag` when a table has it (a comment says so when none does).
 pub async fn starter_spec(db: &Db, rows: u64, seed: u64, flag: &str) -> Result<StarterSpec> {
     let schema = schema::introspect(
         db,

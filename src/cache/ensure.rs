@@ -17,7 +17,7 @@ use super::isolate::{Identity, Server};
 use super::{CacheError, EnsureOptions, EnsureSummary, KeyReport, KeyedSpec, lock};
 use crate::db::{self, Db, Remedy};
 use crate::generate::spec::Spec;
-use crate::generate::{self, GenerateOptions};
+use crate::generate::{self, GenerateOptions, Unflagged};
 use crate::progress::Observer;
 use crate::snapshot::manifest::CacheEntry;
 use crate::snapshot::{self, Clean, CreateOptions, RestoreOptions, StoreError};
@@ -191,7 +191,11 @@ impl Run<'_> {
             if !self.intact(true)? {
                 // Built into the target itself: the data is there once the snapshot is.
                 self.discard_damaged()?;
-                return self.generate_and_cache(target, false).await;
+                // Run again and again on this database: what it generates into tables
+                // without the flag column must be restorable over itself.
+                return self
+                    .generate_and_cache(target, Unflagged::Replaceable)
+                    .await;
             }
         }
         self.summary.hit = true;
@@ -214,6 +218,34 @@ impl Run<'_> {
         .await?;
         self.summary.notes.extend(restored.notes.lines());
         self.summary.restore_seconds = restoring.elapsed().as_secs_f64();
+        self.note_kept_whole(&restored)?;
+        Ok(())
+    }
+
+    /// Says so when a restore into the target left rows of tables without the flag column
+    /// as they were: nothing can clean those, so rows a test changed stay changed.
+    fn note_kept_whole(&mut self, restored: &snapshot::RestoreSummary) -> Result<(), CacheError> {
+        let whole = self
+            .options
+            .store
+            .read_manifest(self.snapshot())?
+            .selection
+            .whole;
+        let kept: Vec<String> = restored
+            .tables
+            .iter()
+            .filter(|t| t.skipped > 0 && whole.contains(&t.table))
+            .map(|t| format!("{} ({})", t.table, t.skipped))
+            .collect();
+        if !kept.is_empty() {
+            self.summary.notes.push(format!(
+                "rows already in tables without the flag column \"{}\" were kept as they are, \
+                 and only the missing ones restored: {}; an isolated copy holds exactly the \
+                 snapshot",
+                self.spec.flag,
+                kept.join(", ")
+            ));
+        }
         Ok(())
     }
 
@@ -292,9 +324,17 @@ impl Run<'_> {
     }
 
     /// The miss: generates into `db` (after deleting its flagged rows), then snapshots its
-    /// flagged rows with the rows they reference. A `scratch` copy, dropped when this
-    /// fails, may have its tables without transactions written.
-    async fn generate_and_cache(&mut self, db: &Db, scratch: bool) -> Result<(), CacheError> {
+    /// flagged rows with the rows they reference. The tables written that have no flag
+    /// column must be as `unflagged` says (empty, at least) before a row is written; they
+    /// are then captured whole, since every row in them is a generated one. A scratch copy
+    /// (`Unflagged::Empty`), dropped when this fails, may have its tables without
+    /// transactions written.
+    async fn generate_and_cache(
+        &mut self,
+        db: &Db,
+        unflagged: Unflagged,
+    ) -> Result<(), CacheError> {
+        let scratch = unflagged == Unflagged::Empty;
         self.observer.step("cache miss: generating the spec's rows");
         let generating = Instant::now();
         let generated = generate::generate(
@@ -306,6 +346,7 @@ impl Run<'_> {
                 clean_flagged: true,
                 allow_triggers: self.options.allow_triggers,
                 allow_non_transactional: scratch || self.options.allow_non_transactional,
+                unflagged,
                 ..GenerateOptions::default()
             },
             self.observer.clone(),
@@ -314,9 +355,23 @@ impl Run<'_> {
         self.summary.generate_seconds = generating.elapsed().as_secs_f64();
         self.summary.rows = generated.rows;
         self.summary.notes.extend(generated.notes.lines());
+        let whole: Vec<String> = generated
+            .tables
+            .iter()
+            .filter(|t| !t.flagged)
+            .map(|t| t.table.clone())
+            .collect();
+        if !whole.is_empty() {
+            self.summary.notes.push(format!(
+                "captured whole, having no flag column \"{}\" (they were empty before \
+                 generating): {}",
+                self.spec.flag,
+                whole.join(", ")
+            ));
+        }
         self.observer.step("caching the rows as a snapshot");
         let snapshotting = Instant::now();
-        let created = snapshot::create(
+        let created = snapshot::create_with_whole(
             db,
             &self.options.store,
             &CreateOptions {
@@ -329,7 +384,9 @@ impl Run<'_> {
                 filters: Vec::new(),
                 with_parents: true,
                 cache: Some(self.cache.clone()),
+                all: false,
             },
+            &whole,
             self.observer.clone(),
         )
         .await?;
@@ -345,7 +402,9 @@ impl Run<'_> {
         let scratch = server.scratch(&id).await?;
         let built = async {
             let db = db::connect(&scratch.url).await?;
-            let result = self.generate_and_cache(&db, true).await;
+            // The copy is thrown away once snapshotted: its tables without the flag
+            // column need only be empty.
+            let result = self.generate_and_cache(&db, Unflagged::Empty).await;
             db.close().await;
             result
         }

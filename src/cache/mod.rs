@@ -10,6 +10,12 @@
 //!                                          ─► snapshot create --with-parents ─► publish
 //! ```
 //!
+//! Tables the spec writes that have no flag column are generated into only while they are
+//! empty (and, without isolation, only when a later restore can recognise their rows by a
+//! key and they reference no flagged table), then captured whole: see
+//! `generate::Unflagged`. Otherwise the miss stops before generating, with the `ALTER
+//! TABLE` statements that add the flag column.
+//!
 //! Publication is atomic (temporary directory, fsync, rename: `snapshot::store`), so a
 //! reader never sees half a snapshot, and a process killed at any moment leaves the store
 //! usable: its lock dies with it, its temporary directory is ignored (and removed by

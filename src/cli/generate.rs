@@ -8,7 +8,7 @@ use clap::ValueEnum;
 use fixtura::ChecksChoice;
 use fixtura::error::{GenerateError, WriteError};
 use fixtura::generate::Spec;
-use fixtura::generate::{GenerateOptions, Summary};
+use fixtura::generate::{GenerateOptions, Summary, Unflagged};
 
 use super::GlobalArgs;
 use super::progress::Bars;
@@ -83,6 +83,7 @@ pub async fn run(global: &GlobalArgs, args: &Args) -> anyhow::Result<()> {
         clean_flagged: false,
         allow_triggers: args.allow.allow_triggers,
         allow_non_transactional: args.allow.allow_non_transactional,
+        unflagged: Unflagged::Any,
     };
     let observer = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
     let work = fixtura::generate(&db, &spec, &options, observer.clone());

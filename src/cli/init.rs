@@ -22,7 +22,7 @@ pub struct Args {
     /// The seed to write
     #[arg(long, default_value_t = 42)]
     seed: u64,
-    /// The flag column
+    /// The flag column (the spec names it only when a table has it)
     #[arg(long, default_value = DEFAULT_FLAG, value_name = "COLUMN")]
     flag: String,
 }

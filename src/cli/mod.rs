@@ -247,6 +247,10 @@ fn flag_advice(remedy: fixtura::Remedy, error: &fixtura::Error) -> Option<String
             };
             format!("delete it first (fixtura snapshot delete {name}), or choose another name")
         }
+        Remedy::TruncateOrEmptyDatabase => {
+            "restore with --clean truncate to empty those tables first, or into an empty database"
+                .to_string()
+        }
         _ => return None,
     })
 }

@@ -31,11 +31,15 @@ enum Command {
     Delete(NameArgs),
 }
 
-/// Capture the flagged rows of every table with the flag column
+/// Capture the flagged rows of every table with the flag column (or, with --all, every row)
 #[derive(Debug, clap::Args)]
 #[command(after_help = "Examples:
   fixtura snapshot create seed-004 --description \"100 offices\"
-  fixtura snapshot create minimal --where 'offices:name LIKE ''A%''' --with-parents")]
+  fixtura snapshot create minimal --where 'offices:name LIKE ''A%''' --with-parents
+  fixtura snapshot create everything --all
+
+With --all every row of every table is captured, flag column or not; restore it into an
+empty database, or with --clean truncate (which empties the snapshot's tables first).")]
 struct CreateArgs {
     /// The snapshot's name (letters, digits, '.', '_', '-')
     name: String,
@@ -52,6 +56,9 @@ struct CreateArgs {
     /// into an empty schema
     #[arg(long)]
     with_parents: bool,
+    /// Capture every row of every table, whether or not it has the flag column
+    #[arg(long, conflicts_with_all = ["flag", "wheres", "with_parents"])]
+    all: bool,
     /// Print the summary as JSON
     #[arg(long)]
     json: bool,
@@ -163,6 +170,7 @@ async fn create(global: &GlobalArgs, store: &Store, args: &CreateArgs) -> anyhow
         filters,
         with_parents: args.with_parents,
         cache: None,
+        all: args.all,
     };
     let bars = Arc::new(Bars::new(!args.json && std::io::stderr().is_terminal()));
     let summary = tokio::select! {
@@ -343,7 +351,7 @@ fn list(store: &Store, args: &ListArgs) -> anyhow::Result<()> {
 fn show(store: &Store, name: &str) -> anyhow::Result<()> {
     let m = store.manifest(name)?;
     let mut out = format!(
-        "snapshot \"{}\"{}\n  created {} by fixtura {} from {} {}\n  selection: flag \"{}\"{}{}\n  schema fingerprint {}\n\n",
+        "snapshot \"{}\"{}\n  created {} by fixtura {} from {} {}\n  selection: {}\n  schema fingerprint {}\n\n",
         m.name,
         m.description
             .as_deref()
@@ -353,17 +361,7 @@ fn show(store: &Store, name: &str) -> anyhow::Result<()> {
         m.tool_version,
         m.source.backend,
         m.source.server_version,
-        m.selection.flag,
-        if m.selection.with_parents {
-            ", with parents"
-        } else {
-            ""
-        },
-        m.selection
-            .filters
-            .iter()
-            .map(|f| format!(", where {}: {}", f.table, f.sql))
-            .collect::<String>(),
+        selection(&m.selection),
         m.schema_fingerprint,
     );
     if let Some(cache) = &m.cache {
@@ -401,6 +399,24 @@ fn show(store: &Store, name: &str) -> anyhow::Result<()> {
         human_bytes(m.bytes)
     ));
     super::print(&out)
+}
+
+/// Which rows a snapshot holds, in a line.
+fn selection(s: &fixtura::snapshot::Selection) -> String {
+    if s.all {
+        return "every row of every table".into();
+    }
+    let mut line = format!("flag \"{}\"", s.flag);
+    if s.with_parents {
+        line.push_str(", with parents");
+    }
+    for f in &s.filters {
+        line.push_str(&format!(", where {}: {}", f.table, f.sql));
+    }
+    if !s.whole.is_empty() {
+        line.push_str(&format!(", every row of {}", s.whole.join(", ")));
+    }
+    line
 }
 
 fn human_bytes(n: u64) -> String {

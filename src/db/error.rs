@@ -37,6 +37,8 @@ pub enum Remedy {
     AllowTriggersOrFixturaChecks,
     /// Tables whose engine cannot roll back would be written.
     AllowNonTransactional,
+    /// A snapshot of every row of its tables meets tables that hold rows.
+    TruncateOrEmptyDatabase,
 }
 
 impl Remedy {
@@ -57,6 +59,7 @@ impl Remedy {
         Remedy::AllowTriggersOrIsolate,
         Remedy::AllowTriggersOrFixturaChecks,
         Remedy::AllowNonTransactional,
+        Remedy::TruncateOrEmptyDatabase,
     ];
 
     /// The advice in the library's terms.
@@ -101,6 +104,9 @@ impl Remedy {
             Remedy::AllowNonTransactional => {
                 "set allow_non_transactional to write them anyway (a failure then leaves the rows \
                  written to them, and says so)"
+            }
+            Remedy::TruncateOrEmptyDatabase => {
+                "restore with Clean::Truncate to empty those tables first, or into an empty database"
             }
         }
     }
@@ -193,9 +199,10 @@ mod tests {
                 Remedy::AllowTriggersOrIsolate => 11,
                 Remedy::AllowTriggersOrFixturaChecks => 12,
                 Remedy::AllowNonTransactional => 13,
+                Remedy::TruncateOrEmptyDatabase => 14,
             }
         }
         let places: Vec<usize> = Remedy::ALL.iter().map(|r| place(*r)).collect();
-        assert_eq!(places, (0..=13).collect::<Vec<_>>());
+        assert_eq!(places, (0..=14).collect::<Vec<_>>());
     }
 }

@@ -21,6 +21,7 @@ pub(crate) mod plan;
 pub(crate) mod rows;
 pub(crate) mod spec;
 pub(crate) mod starter;
+mod unflagged;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -30,6 +31,7 @@ use tokio::sync::mpsc;
 
 use self::plan::{GenPlan, PlanError, PlanOptions};
 pub use self::spec::{Spec, SpecError};
+pub use self::unflagged::Unflagged;
 pub use crate::db::ChecksChoice;
 use crate::db::{Capabilities, Db, DbError, FkChecks, Remedy};
 use crate::graph::{self, DependencyGraph, GraphError};
@@ -69,6 +71,9 @@ pub struct GenerateOptions {
     /// ...): a failure then leaves the rows written to them, and says so. Without it, such
     /// a generation is refused before writing.
     pub allow_non_transactional: bool,
+    /// What the tables the spec writes that have no flag column must be like before
+    /// generating (their generated rows carry no mark): checked before a row is written.
+    pub unflagged: Unflagged,
 }
 
 impl Default for GenerateOptions {
@@ -80,6 +85,7 @@ impl Default for GenerateOptions {
             clean_flagged: false,
             allow_triggers: false,
             allow_non_transactional: false,
+            unflagged: Unflagged::Any,
         }
     }
 }
@@ -143,6 +149,22 @@ pub enum GenerateError {
          the rows they reference"
     )]
     Blocked(String),
+    /// Tables the spec writes have no flag column and are not as [`Unflagged`] asked.
+    #[error(
+        "tables the spec writes have no flag column \"{flag}\", so their generated rows could \
+         not be told from the others: {}; nothing was written. Add the flag column: {}",
+        problems.join("; "),
+        statements.join(" ")
+    )]
+    Unflagged {
+        /// The flag column looked for.
+        flag: String,
+        /// What is wrong, table by table.
+        problems: Vec<String>,
+        /// The statements that add the flag column to every table the spec writes that
+        /// lacks it, in the backend's syntax, each ending with `;`.
+        statements: Vec<String>,
+    },
     /// A cycle broken at a nullable key, with the server checking keys, in a table without
     /// a primary key to fill the key in by afterwards.
     #[error(
@@ -338,6 +360,7 @@ async fn run(
     };
     let plan = plan::plan(spec, schema, order, plan_options, &mut load).await?;
     check_written_cycles(order, &plan)?;
+    unflagged::check(&mut load, schema, &plan, &spec.flag, options.unflagged).await?;
     let plan = Arc::new(plan);
     let mut tables = Vec::with_capacity(plan.tables.len());
     for t in 0..plan.tables.len() {

@@ -6,11 +6,12 @@ use std::fmt::Write;
 use super::generator::Generator;
 use super::infer::infer;
 use crate::graph::Plan;
-use crate::schema::{Schema, Table};
+use crate::schema::{DEFAULT_FLAG, Schema, Table};
 use crate::value::Value;
 
 /// Renders a starter spec for `schema`: every table, in insert order, gets `rows = rows`
 /// (edit to taste); keys, the flag column and generated columns are explained in comments.
+/// The spec names the flag column only when a table has it.
 pub(crate) fn starter_spec(
     schema: &Schema,
     order: &Plan,
@@ -26,7 +27,8 @@ pub(crate) fn starter_spec(
     );
     out.push_str("# Same spec + seed => the same rows. Edit counts and generators; delete a column line to\n");
     out.push_str("# let fixtura infer it again. Keys are assigned and foreign keys filled automatically.\n\n");
-    let _ = writeln!(out, "seed = {seed}\nlocale = \"en\"\nflag = \"{flag}\"");
+    let _ = writeln!(out, "seed = {seed}\nlocale = \"en\"");
+    out.push_str(&flag_line(schema, flag));
     for name in &order.insert_order {
         let Some(table) = schema.table(name) else {
             continue;
@@ -50,6 +52,26 @@ pub(crate) fn starter_spec(
         }
     }
     out
+}
+
+/// `flag = "…"` when a table has the flag column; otherwise a comment saying what its
+/// absence means, and the line only for a column other than the default (which a spec
+/// without the line looks for).
+fn flag_line(schema: &Schema, flag: &str) -> String {
+    let line = format!("flag = {}\n", toml_string(flag));
+    if schema.tables.iter().any(|t| t.flag_column.is_some()) {
+        return line;
+    }
+    let comment = format!(
+        "# No table has the flag column {}, so generated rows carry no mark. `fixtura ensure`\n\
+         # then needs the tables it fills empty (README: \"Without a flag column\").\n",
+        toml_string(flag)
+    );
+    if flag == DEFAULT_FLAG {
+        comment
+    } else {
+        comment + &line
+    }
 }
 
 /// Why a column has no generator line, if it has none.

@@ -62,6 +62,14 @@ pub struct Selection {
     /// Extra `--where TABLE:SQL` filters.
     #[serde(default)]
     pub filters: Vec<Filter>,
+    /// Every row of every table was taken (`snapshot create --all`): a restore cleans by
+    /// emptying the tables, or finds them empty.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub all: bool,
+    /// Tables without the flag column whose every row was taken: those `ensure` generated
+    /// into while they were empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub whole: Vec<String>,
 }
 
 /// What an `ensure` snapshot caches: the spec's rows for one key.
@@ -253,6 +261,8 @@ mod tests {
                 flag: "is_test_data".into(),
                 with_parents: false,
                 filters: vec![],
+                all: false,
+                whole: vec![],
             },
             cache: None,
             tables: vec![],
@@ -264,5 +274,23 @@ mod tests {
         assert_eq!(m.checksum, m.compute_checksum());
         m.rows = 4;
         assert_ne!(m.checksum, m.compute_checksum());
+    }
+
+    #[test]
+    fn a_flagged_selection_serializes_as_before_so_older_manifests_keep_their_checksum() {
+        let older = r#"{"flag":"is_test_data","with_parents":true,"filters":[]}"#;
+        let selection: Selection = serde_json::from_str(older).unwrap();
+        assert!(!selection.all && selection.whole.is_empty());
+        assert_eq!(serde_json::to_string(&selection).unwrap(), older);
+        let all = Selection {
+            all: true,
+            whole: vec!["notes".into()],
+            ..selection
+        };
+        let json = serde_json::to_string(&all).unwrap();
+        assert!(
+            json.contains(r#""all":true"#) && json.contains(r#""whole":["notes"]"#),
+            "{json}"
+        );
     }
 }

@@ -9,8 +9,8 @@ pub(crate) mod restore;
 pub(crate) mod store;
 
 pub use self::codec::CodecError;
-pub(crate) use self::create::create;
 pub use self::create::{CreateOptions, CreateSummary, TableSummary as CreatedTable};
+pub(crate) use self::create::{create, create_with_whole};
 pub use self::manifest::{
     CacheEntry, ColumnEntry, FORMAT_VERSION, Filter, Manifest, Selection, Source, TableEntry,
 };
@@ -97,6 +97,21 @@ pub enum SnapshotError {
         #[source]
         source: Box<codec::CodecError>,
     },
+    /// A snapshot of every row of its tables, restored cleaning only flagged rows into
+    /// tables that hold rows.
+    #[error(
+        "snapshot \"{snapshot}\" holds every row of its tables, and cleaning the flagged rows \
+         would leave the rows already in {} (nothing was written); {remedy}",
+        tables.join(", ")
+    )]
+    NotEmpty {
+        /// The snapshot.
+        snapshot: String,
+        /// The tables that hold rows, as shown to a person.
+        tables: Vec<String>,
+        /// What to do.
+        remedy: Remedy,
+    },
     /// Rows already in the database hold the keys of flagged rows being restored.
     #[error(
         "{0}; nothing was written: the database's rows do not match those the snapshot was made \
@@ -142,6 +157,7 @@ impl SnapshotError {
             SnapshotError::NoFlagColumn { remedy, .. }
             | SnapshotError::Unsafe { remedy, .. }
             | SnapshotError::Blocked { remedy, .. }
+            | SnapshotError::NotEmpty { remedy, .. }
             | SnapshotError::NoKeyForDeferred { remedy, .. } => Some(*remedy),
             _ => None,
         }

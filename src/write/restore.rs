@@ -154,6 +154,19 @@ impl Load {
             .map(|n| u64::try_from(n.unwrap_or(0)).unwrap_or(0))
     }
 
+    /// Whether `table` holds no row, as this transaction sees it (one row looked for, not
+    /// counted).
+    pub(crate) async fn is_empty(&mut self, table: &Table) -> Result<bool> {
+        self.ensure_usable()?;
+        let sql = format!(
+            "SELECT count(*) FROM (SELECT 1 AS one FROM {} LIMIT 1) AS probe",
+            self.backend.quote_table(&table.name)
+        );
+        let what = format!("looking for rows in {}", table.name);
+        let result = self.fetch_int(sql, &what).await;
+        self.track(result).map(|n| n.unwrap_or(0) == 0)
+    }
+
     /// Empties `tables`: on PostgreSQL one `TRUNCATE a, b, c`, never `CASCADE` (a table
     /// outside the list that references one of them makes it fail); on MySQL/MariaDB
     /// `DELETE FROM` each in the order given, since `TRUNCATE` commits implicitly; on

@@ -354,7 +354,9 @@ enum TemplateLock {
     File(#[allow(dead_code)] crate::cache::lock::StoreLock),
 }
 
-/// Restores `snapshot` into the copy at `url` (cleaning its flagged rows first); with
+/// Restores `snapshot` into the copy at `url`, cleaning its flagged rows first; a snapshot
+/// of every row of its tables empties them first instead, so the copy holds those tables
+/// exactly as the snapshot does (the copy is fixtura's own: the target is left alone). With
 /// `allow_triggers`, even where triggers fire (the copy of a SQLite file keeps its
 /// triggers; a MySQL copy has none). Tables without transactions may be written: a copy
 /// that fails is dropped, so what a failure leaves in it is never seen.
@@ -365,13 +367,18 @@ async fn fill(
     allow_triggers: bool,
     observer: Arc<dyn Observer>,
 ) -> Result<(), CacheError> {
+    let clean = if store.read_manifest(snapshot)?.selection.all {
+        Clean::Truncate
+    } else {
+        Clean::Flagged
+    };
     let db = crate::db::connect(url).await?;
     let result = snapshot::restore(
         &db,
         store,
         &RestoreOptions {
             name: snapshot.to_string(),
-            clean: Clean::Flagged,
+            clean,
             // A copy fixtura made for itself.
             allow_any_db: true,
             checks: Default::default(),

@@ -1,7 +1,7 @@
 //! `snapshot create`: the flagged rows of every table with the flag column (and, with
-//! `--with-parents`, every row they reference, transitively) streamed out inside one
-//! consistent read transaction, each table to its own zstd JSON Lines file, published
-//! atomically with a checksummed manifest.
+//! `--with-parents`, every row they reference, transitively) — or with `--all` every row
+//! of every table — streamed out inside one consistent read transaction, each table to its
+//! own zstd JSON Lines file, published atomically with a checksummed manifest.
 //!
 //! [`create`] reads top to bottom as its steps: the seed rows (the flag, narrowed by
 //! `--where`), grown to their parents (`parents.rs`), each table written in insert order
@@ -43,6 +43,10 @@ pub struct CreateOptions {
     pub with_parents: bool,
     /// Recorded in the manifest when the snapshot is a cached `ensure` result.
     pub cache: Option<manifest::CacheEntry>,
+    /// Capture every row of every table, whether or not it has the flag column: the whole
+    /// database. Takes no `filters` and no `with_parents` (every parent is there). Restored
+    /// with [`Clean::Truncate`](super::Clean::Truncate), or into empty tables.
+    pub all: bool,
 }
 
 /// What a snapshot creation did.
@@ -82,6 +86,18 @@ pub(crate) async fn create(
     options: &CreateOptions,
     observer: Arc<dyn Observer>,
 ) -> Result<CreateSummary, SnapshotError> {
+    create_with_whole(db, store, options, &[], observer).await
+}
+
+/// Captures a snapshot of `db` into `store`, with every row of the tables named in `whole`
+/// besides (they have no flag column: `ensure` generated into them while they were empty).
+pub(crate) async fn create_with_whole(
+    db: &Db,
+    store: &Store,
+    options: &CreateOptions,
+    whole: &[String],
+    observer: Arc<dyn Observer>,
+) -> Result<CreateSummary, SnapshotError> {
     let started = Instant::now();
     Store::check_name(&options.name)?;
     let schema = schema::introspect(
@@ -95,7 +111,11 @@ pub(crate) async fn create(
         session_switch: true,
     });
     let backend = db.backend();
-    let seeds = seed_rows(&schema, options, backend)?;
+    let seeds = if options.all {
+        every_row(&schema, options)?
+    } else {
+        seed_rows(&schema, options, whole, backend)?
+    };
 
     let mut read = Read::begin(db).await?;
     let selection = if options.with_parents {
@@ -129,7 +149,7 @@ pub(crate) async fn create(
     }
     read.finish().await?;
 
-    let mut manifest = manifest_of(options, &schema, backend, entries);
+    let mut manifest = manifest_of(options, whole, &schema, backend, entries);
     manifest.seal();
     observer.step("publishing");
     let path = staging.publish(&manifest)?;
@@ -143,13 +163,35 @@ pub(crate) async fn create(
     })
 }
 
+/// Every row of every table (`all`); refuses filters and parents, which mean nothing then.
+fn every_row<'s>(
+    schema: &'s Schema,
+    options: &CreateOptions,
+) -> Result<Vec<(&'s Table, String)>, SnapshotError> {
+    if !options.filters.is_empty() || options.with_parents {
+        return Err(SnapshotError::Selection(
+            "a snapshot of every table takes every row: it takes no `where` filter and no parents"
+                .into(),
+        ));
+    }
+    Ok(schema
+        .tables
+        .iter()
+        .map(|t| (t, EVERY_ROW.into()))
+        .collect())
+}
+
+/// The predicate that picks every row.
+const EVERY_ROW: &str = "1 = 1";
+
 /// The seed rows: each table with the flag column or a `--where` filter, with the predicate
-/// (alias `t`) that picks its flagged rows, narrowed by its filters. Refuses a filter on an
-/// unknown table, a filter on a table a restore could not recognise rows of, and a schema
-/// where nothing has the flag column.
+/// (alias `t`) that picks its flagged rows, narrowed by its filters; every row of the
+/// tables in `whole`. Refuses a filter on an unknown table, a filter on a table a restore
+/// could not recognise rows of, and a schema where nothing has the flag column.
 fn seed_rows<'s>(
     schema: &'s Schema,
     options: &CreateOptions,
+    whole: &[String],
     backend: Backend,
 ) -> Result<Vec<(&'s Table, String)>, SnapshotError> {
     let mut seeds: Vec<(&Table, String)> = Vec::new();
@@ -161,7 +203,16 @@ fn seed_rows<'s>(
             )));
         }
     }
+    for name in whole {
+        let table = schema.resolve(name).ok_or_else(|| {
+            SnapshotError::Selection(format!("no table \"{name}\" to capture whole"))
+        })?;
+        seeds.push((table, EVERY_ROW.into()));
+    }
     for table in &schema.tables {
+        if seeds.iter().any(|(t, _)| t.name == table.name) {
+            continue;
+        }
         let filters: Vec<&str> = options
             .filters
             .iter()
@@ -261,6 +312,7 @@ async fn capture_table(
 /// just those tables.
 fn manifest_of(
     options: &CreateOptions,
+    whole: &[String],
     schema: &Schema,
     backend: Backend,
     entries: Vec<TableEntry>,
@@ -284,6 +336,8 @@ fn manifest_of(
             flag: options.flag.clone(),
             with_parents: options.with_parents,
             filters: options.filters.clone(),
+            all: options.all,
+            whole: whole.to_vec(),
         },
         cache: options.cache.clone(),
         rows: entries.iter().map(|e| e.rows).sum(),

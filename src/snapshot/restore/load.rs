@@ -45,8 +45,10 @@ impl TableLoad<'_> {
         let display = self.schema.display_name(&table.name);
         // Rows that may already be there are left as they are: parents captured by
         // `--with-parents`, and rows of a table without the flag column (taken by
-        // `--where`), which cleaning never removes.
-        let keep_existing = self.manifest.selection.with_parents || entry.flag_column.is_none();
+        // `--where`, or whole by `ensure`), which cleaning never removes. A snapshot of
+        // every table goes into emptied (or empty) tables: a row already there is an error.
+        let keep_existing = !self.manifest.selection.all
+            && (self.manifest.selection.with_parents || entry.flag_column.is_none());
         let nulls = self.deferred_columns(table, entry);
         let deferred = if nulls.is_empty() {
             None

@@ -36,7 +36,8 @@ use crate::write::{
 /// What to do with the rows already there before inserting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Clean {
-    /// Delete the flagged rows of the snapshot's tables (never an unflagged one).
+    /// Delete the flagged rows of the snapshot's tables (never an unflagged one). A snapshot
+    /// of every row of its tables (`all`) deletes nothing: its tables must be empty.
     #[default]
     Flagged,
     /// Empty the snapshot's tables.
@@ -319,6 +320,10 @@ async fn clean(
             let reversed: Vec<&Table> = plan.tables.iter().rev().copied().collect();
             load.truncate(&reversed).await?;
         }
+        Clean::Flagged if manifest.selection.all => {
+            observer.step("checking that the snapshot's tables are empty");
+            refuse_rows_there(load, manifest, schema, plan).await?;
+        }
         Clean::Flagged => {
             observer.step("deleting flagged rows");
             match load
@@ -342,6 +347,30 @@ async fn clean(
         }
     }
     Ok(deleted)
+}
+
+/// Refuses a snapshot of every row of its tables when some of them hold rows: deleting
+/// only the flagged ones would leave the others to collide with the snapshot's.
+async fn refuse_rows_there(
+    load: &mut Load,
+    manifest: &Manifest,
+    schema: &Schema,
+    plan: &RestorePlan<'_>,
+) -> Result<(), SnapshotError> {
+    let mut holding = Vec::new();
+    for table in &plan.tables {
+        if !load.is_empty(table).await? {
+            holding.push(schema.display_name(&table.name));
+        }
+    }
+    if holding.is_empty() {
+        return Ok(());
+    }
+    Err(SnapshotError::NotEmpty {
+        snapshot: manifest.name.clone(),
+        tables: holding,
+        remedy: Remedy::TruncateOrEmptyDatabase,
+    })
 }
 
 /// The end of the transaction: the keys written NULL set on the rows this restore

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::{Backend, Db, Remedy};
+use super::{Backend, Db, Remedy, ServerError};
 
 /// How long to wait for a server before giving up on it.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -117,9 +117,9 @@ pub enum ConnectError {
         backend: Backend,
         /// The URL, password masked.
         url: String,
-        /// The driver's error.
+        /// The server's (or the driver's) error.
         #[source]
-        source: sqlx::Error,
+        source: ServerError,
     },
 }
 
@@ -392,14 +392,14 @@ fn classify(
                 _ => ConnectError::Other {
                     backend,
                     url,
-                    source: err,
+                    source: ServerError(err),
                 },
             }
         }
         other => ConnectError::Other {
             backend,
             url,
-            source: other,
+            source: ServerError(other),
         },
     }
 }

@@ -1,5 +1,12 @@
 //! What goes wrong at the bottom of the house: a statement the server refused, something
 //! the database holds that fixtura cannot model, and the advice an error may carry.
+//!
+//! A refused statement is worded from the server's own fields ([`ServerError`]), not by
+//! sqlx's `Display`: that one drops PostgreSQL's DETAIL (`Key (code)=(100) already
+//! exists`) and appends the line of the server's C source that raised the error
+//! (`… at line 2090`), which says nothing to a user.
+
+use super::ServerError;
 
 /// What a user can do about an error, where fixtura knows.
 ///
@@ -91,9 +98,9 @@ pub enum DbError {
     Query {
         /// The step, e.g. "reading the columns of public.offices".
         what: String,
-        /// The driver's error.
+        /// The server's (or the driver's) error.
         #[source]
-        source: sqlx::Error,
+        source: ServerError,
     },
     /// The database holds something fixtura cannot model.
     #[error("{0}")]
@@ -115,7 +122,26 @@ impl DbError {
     pub(crate) fn query(what: impl Into<String>, source: sqlx::Error) -> DbError {
         DbError::Query {
             what: what.into(),
-            source,
+            source: ServerError(source),
+        }
+    }
+
+    /// The server's error, when a statement failed.
+    pub fn server(&self) -> Option<&ServerError> {
+        match self {
+            DbError::Query { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
+    /// The same error, its step followed by `note` (where the failing value came from).
+    pub(crate) fn with_note(self, note: &str) -> DbError {
+        match self {
+            DbError::Query { what, source } => DbError::Query {
+                what: format!("{what} ({note})"),
+                source,
+            },
+            other => other,
         }
     }
 

@@ -17,6 +17,7 @@
 pub(crate) mod fakes;
 pub(crate) mod generator;
 pub(crate) mod infer;
+mod locate;
 pub(crate) mod plan;
 pub(crate) mod rows;
 pub(crate) mod spec;
@@ -179,7 +180,9 @@ pub(crate) async fn generate(
     } = prepare(db, spec, options, observer.as_ref()).await?;
     let mut summaries = Vec::with_capacity(plan.tables.len());
     for t in 0..plan.tables.len() {
-        let summary = write_table(&mut load, &plan, t, options.batch_size, &observer).await?;
+        let summary = write_table(&mut load, &plan, t, options.batch_size, &observer)
+            .await
+            .map_err(|e| locate::locate(e, spec, &schema, &plan.tables[t]))?;
         summaries.push(summary);
     }
     tracing::info!(elapsed = ?started.elapsed(), "rows written; finishing");
@@ -192,7 +195,8 @@ pub(crate) async fn generate(
         options.batch_size,
         observer.as_ref(),
     )
-    .await?;
+    .await
+    .map_err(|e| locate::locate_named(e, spec, &schema, &plan))?;
 
     let rows = summaries.iter().map(|s| s.rows).sum();
     let seconds = started.elapsed().as_secs_f64();

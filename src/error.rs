@@ -198,6 +198,7 @@ fn snapshot_kind(e: &SnapshotError) -> ErrorKind {
         SnapshotError::Drift(_) => ErrorKind::Drift,
         SnapshotError::Unsafe { .. }
         | SnapshotError::Blocked { .. }
+        | SnapshotError::TruncateBlocked { .. }
         | SnapshotError::Collision(_) => ErrorKind::Refused,
         SnapshotError::Codec { .. } => ErrorKind::Corrupt,
     }

@@ -186,6 +186,10 @@ fn flag_advice(remedy: fixtura::Remedy, error: &fixtura::Error) -> Option<String
         Remedy::FlagOrCleanOtherwise => {
             "flag those rows too, or restore with --clean truncate or --clean none".to_string()
         }
+        Remedy::CaptureOrCleanOtherwise => "delete those rows, or capture their tables in the \
+            snapshot too (snapshot create --where TABLE:SQL), or restore with --clean flagged or \
+            --clean none"
+            .to_string(),
         Remedy::NameFlagColumn => "pass --flag COLUMN to name another column".to_string(),
         Remedy::DeleteSnapshot => {
             let name = match error {

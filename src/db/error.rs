@@ -32,6 +32,8 @@ pub enum Remedy {
     AllowAnyDbOrIsolate,
     /// Cleaning the flagged rows would orphan unflagged rows.
     FlagOrCleanOtherwise,
+    /// Emptying the snapshot's tables would orphan rows of tables outside it.
+    CaptureOrCleanOtherwise,
     /// No table has the flag column looked for.
     NameFlagColumn,
     /// A snapshot of that name is already in the store.
@@ -50,6 +52,7 @@ impl Remedy {
         Remedy::AllowAnyDbOrCleanNone,
         Remedy::AllowAnyDbOrIsolate,
         Remedy::FlagOrCleanOtherwise,
+        Remedy::CaptureOrCleanOtherwise,
         Remedy::NameFlagColumn,
         Remedy::DeleteSnapshot,
     ];
@@ -76,6 +79,10 @@ impl Remedy {
             }
             Remedy::FlagOrCleanOtherwise => {
                 "flag those rows too, or restore with Clean::Truncate or Clean::None"
+            }
+            Remedy::CaptureOrCleanOtherwise => {
+                "delete those rows, or capture their tables in the snapshot too (a filter on \
+                 each), or restore with Clean::Flagged or Clean::None"
             }
             Remedy::NameFlagColumn => "name the column that marks test rows (the flag option)",
             Remedy::DeleteSnapshot => "delete it first (Store::delete), or choose another name",
@@ -183,11 +190,12 @@ mod tests {
                 Remedy::AllowAnyDbOrCleanNone => 5,
                 Remedy::AllowAnyDbOrIsolate => 6,
                 Remedy::FlagOrCleanOtherwise => 7,
-                Remedy::NameFlagColumn => 8,
-                Remedy::DeleteSnapshot => 9,
+                Remedy::CaptureOrCleanOtherwise => 8,
+                Remedy::NameFlagColumn => 9,
+                Remedy::DeleteSnapshot => 10,
             }
         }
         let places: Vec<usize> = Remedy::ALL.iter().map(|r| place(*r)).collect();
-        assert_eq!(places, (0..=9).collect::<Vec<_>>());
+        assert_eq!(places, (0..=10).collect::<Vec<_>>());
     }
 }

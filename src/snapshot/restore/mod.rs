@@ -36,7 +36,8 @@ pub enum Clean {
     /// Delete the flagged rows of the snapshot's tables (never an unflagged one).
     #[default]
     Flagged,
-    /// Empty the snapshot's tables.
+    /// Empty the snapshot's tables (the summary counts the rows removed); refused, before
+    /// anything is written, when rows of a table outside the snapshot reference them.
     Truncate,
     /// Leave everything; rows are added.
     None,
@@ -244,7 +245,15 @@ async fn clean(
         Clean::Truncate => {
             observer.step("emptying the snapshot's tables");
             let reversed: Vec<&Table> = plan.tables.iter().rev().copied().collect();
-            load.truncate(&reversed).await?;
+            match load.empty(schema, &reversed).await? {
+                Cleaned::Deleted(n) => deleted = n,
+                Cleaned::Blocked(blockers) => {
+                    return Err(SnapshotError::TruncateBlocked {
+                        blockers: describe_blockers(&blockers, schema),
+                        remedy: Remedy::CaptureOrCleanOtherwise,
+                    });
+                }
+            }
         }
         Clean::Flagged => {
             observer.step("deleting flagged rows");

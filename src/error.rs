@@ -14,7 +14,7 @@
 //! `#[source]`, never repeated in the text, so `{err:#}` prints each cause once.
 
 pub use crate::cache::CacheError;
-pub use crate::db::{ConnectError, DbError, Remedy};
+pub use crate::db::{ConnectError, DbError, Remedy, ServerError};
 pub use crate::generate::GenerateError;
 pub use crate::generate::spec::SpecError;
 pub use crate::graph::GraphError;
@@ -204,6 +204,7 @@ fn snapshot_kind(e: &SnapshotError) -> ErrorKind {
         SnapshotError::Unsafe { .. }
         | SnapshotError::Blocked { .. }
         | SnapshotError::NotEmpty { .. }
+        | SnapshotError::TruncateBlocked { .. }
         | SnapshotError::Collision(_) => ErrorKind::Refused,
         SnapshotError::Codec { .. } => ErrorKind::Corrupt,
         SnapshotError::NotRolledBack { error, .. } => snapshot_kind(error),

@@ -223,6 +223,10 @@ fn flag_advice(remedy: fixtura::Remedy, error: &fixtura::Error) -> Option<String
         Remedy::FlagOrCleanOtherwise => {
             "flag those rows too, or restore with --clean truncate or --clean none".to_string()
         }
+        Remedy::CaptureOrCleanOtherwise => "delete those rows, or capture their tables in the \
+            snapshot too (snapshot create --where TABLE:SQL), or restore with --clean flagged or \
+            --clean none"
+            .to_string(),
         Remedy::NameFlagColumn => "pass --flag COLUMN to name another column".to_string(),
         Remedy::AllowTriggers => "pass --allow-triggers to write anyway and accept what the \
              triggers do (the summary lists them), or drop the triggers first"

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
 
-use super::{Backend, Db, Remedy};
+use super::{Backend, Db, Remedy, ServerError};
 
 /// How long to wait for a server before giving up on it.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -117,9 +117,9 @@ pub enum ConnectError {
         backend: Backend,
         /// The URL, password masked.
         url: String,
-        /// The driver's error.
+        /// The server's (or the driver's) error.
         #[source]
-        source: sqlx::Error,
+        source: ServerError,
     },
 }
 
@@ -298,7 +298,10 @@ impl Target {
     }
 }
 
-/// The file behind a SQLite URL, or `None` for an in-memory database.
+/// The file behind a SQLite URL, or `None` for an in-memory database: what sqlx opens for
+/// it — `sqlite://file.db`, `sqlite:file.db` and `sqlite://./file.db` are `file.db` in the
+/// current directory, `sqlite:///abs/x.db` is absolute, the query (`?mode=rwc`) is not part
+/// of it, and `%XX` escapes are decoded (sqlx's `SqliteConnectOptions::from_str`).
 pub(crate) fn sqlite_path(url: &str) -> Option<PathBuf> {
     let rest = url.strip_prefix("sqlite:")?;
     let rest = rest.strip_prefix("//").unwrap_or(rest);
@@ -306,8 +309,33 @@ pub(crate) fn sqlite_path(url: &str) -> Option<PathBuf> {
     if rest.is_empty() || rest == ":memory:" || url.contains("mode=memory") {
         None
     } else {
-        Some(PathBuf::from(rest))
+        Some(PathBuf::from(percent_decoded(rest)))
     }
+}
+
+/// `%XX` escapes decoded; an escape that is not one is kept as written.
+fn percent_decoded(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = bytes
+            .get(i + 1..i + 3)
+            .filter(|h| h.iter().all(u8::is_ascii_hexdigit))
+            .and_then(|h| std::str::from_utf8(h).ok())
+            .and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (bytes[i], hex) {
+            (b'%', Some(byte)) => {
+                out.push(byte);
+                i += 3;
+            }
+            (byte, _) => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The URL with any password replaced by `***`, safe to print.
@@ -392,14 +420,14 @@ fn classify(
                 _ => ConnectError::Other {
                     backend,
                     url,
-                    source: err,
+                    source: ServerError(err),
                 },
             }
         }
         other => ConnectError::Other {
             backend,
             url,
-            source: other,
+            source: ServerError(other),
         },
     }
 }
@@ -442,5 +470,22 @@ mod tests {
             Some(PathBuf::from("x.db"))
         );
         assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(
+            sqlite_path("sqlite://file.db"),
+            Some(PathBuf::from("file.db"))
+        );
+        assert_eq!(
+            sqlite_path("sqlite:///abs/x.db?mode=rwc&cache=shared"),
+            Some(PathBuf::from("/abs/x.db"))
+        );
+        assert_eq!(
+            sqlite_path("sqlite://./my%20data/x%3F.db"),
+            Some(PathBuf::from("./my data/x?.db"))
+        );
+        assert_eq!(
+            sqlite_path("sqlite://a%zz.db"),
+            Some(PathBuf::from("a%zz.db"))
+        );
+        assert_eq!(sqlite_path("sqlite://?mode=memory"), None);
     }
 }

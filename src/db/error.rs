@@ -1,5 +1,12 @@
 //! What goes wrong at the bottom of the house: a statement the server refused, something
 //! the database holds that fixtura cannot model, and the advice an error may carry.
+//!
+//! A refused statement is worded from the server's own fields ([`ServerError`]), not by
+//! sqlx's `Display`: that one drops PostgreSQL's DETAIL (`Key (code)=(100) already
+//! exists`) and appends the line of the server's C source that raised the error
+//! (`… at line 2090`), which says nothing to a user.
+
+use super::ServerError;
 
 /// What a user can do about an error, where fixtura knows.
 ///
@@ -25,6 +32,8 @@ pub enum Remedy {
     AllowAnyDbOrIsolate,
     /// Cleaning the flagged rows would orphan unflagged rows.
     FlagOrCleanOtherwise,
+    /// Emptying the snapshot's tables would orphan rows of tables outside it.
+    CaptureOrCleanOtherwise,
     /// No table has the flag column looked for.
     NameFlagColumn,
     /// A snapshot of that name is already in the store.
@@ -53,6 +62,7 @@ impl Remedy {
         Remedy::AllowAnyDbOrCleanNone,
         Remedy::AllowAnyDbOrIsolate,
         Remedy::FlagOrCleanOtherwise,
+        Remedy::CaptureOrCleanOtherwise,
         Remedy::NameFlagColumn,
         Remedy::DeleteSnapshot,
         Remedy::AllowTriggers,
@@ -84,6 +94,10 @@ impl Remedy {
             }
             Remedy::FlagOrCleanOtherwise => {
                 "flag those rows too, or restore with Clean::Truncate or Clean::None"
+            }
+            Remedy::CaptureOrCleanOtherwise => {
+                "delete those rows, or capture their tables in the snapshot too (a filter on \
+                 each), or restore with Clean::Flagged or Clean::None"
             }
             Remedy::NameFlagColumn => "name the column that marks test rows (the flag option)",
             Remedy::DeleteSnapshot => "delete it first (Store::delete), or choose another name",
@@ -127,9 +141,9 @@ pub enum DbError {
     Query {
         /// The step, e.g. "reading the columns of public.offices".
         what: String,
-        /// The driver's error.
+        /// The server's (or the driver's) error.
         #[source]
-        source: sqlx::Error,
+        source: ServerError,
     },
     /// The database holds something fixtura cannot model.
     #[error("{0}")]
@@ -151,7 +165,26 @@ impl DbError {
     pub(crate) fn query(what: impl Into<String>, source: sqlx::Error) -> DbError {
         DbError::Query {
             what: what.into(),
-            source,
+            source: ServerError(source),
+        }
+    }
+
+    /// The server's error, when a statement failed.
+    pub fn server(&self) -> Option<&ServerError> {
+        match self {
+            DbError::Query { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+
+    /// The same error, its step followed by `note` (where the failing value came from).
+    pub(crate) fn with_note(self, note: &str) -> DbError {
+        match self {
+            DbError::Query { what, source } => DbError::Query {
+                what: format!("{what} ({note})"),
+                source,
+            },
+            other => other,
         }
     }
 
@@ -193,16 +226,17 @@ mod tests {
                 Remedy::AllowAnyDbOrCleanNone => 5,
                 Remedy::AllowAnyDbOrIsolate => 6,
                 Remedy::FlagOrCleanOtherwise => 7,
-                Remedy::NameFlagColumn => 8,
-                Remedy::DeleteSnapshot => 9,
-                Remedy::AllowTriggers => 10,
-                Remedy::AllowTriggersOrIsolate => 11,
-                Remedy::AllowTriggersOrFixturaChecks => 12,
-                Remedy::AllowNonTransactional => 13,
-                Remedy::TruncateOrEmptyDatabase => 14,
+                Remedy::CaptureOrCleanOtherwise => 8,
+                Remedy::NameFlagColumn => 9,
+                Remedy::DeleteSnapshot => 10,
+                Remedy::AllowTriggers => 11,
+                Remedy::AllowTriggersOrIsolate => 12,
+                Remedy::AllowTriggersOrFixturaChecks => 13,
+                Remedy::AllowNonTransactional => 14,
+                Remedy::TruncateOrEmptyDatabase => 15,
             }
         }
         let places: Vec<usize> = Remedy::ALL.iter().map(|r| place(*r)).collect();
-        assert_eq!(places, (0..=14).collect::<Vec<_>>());
+        assert_eq!(places, (0..=15).collect::<Vec<_>>());
     }
 }

@@ -8,7 +8,8 @@
 //!   driver, for the readers and writers above; `wire` is PostgreSQL's binary `COPY`
 //!   framing and column types, which both directions share;
 //! - `capabilities` and `ChecksChoice::resolve` decide who checks foreign keys;
-//! - [`DbError`] is a failed statement, and [`Remedy`] the advice an error can carry.
+//! - [`DbError`] is a failed statement, worded from the server's own fields by
+//!   [`ServerError`], and [`Remedy`] the advice an error can carry.
 //!
 //! Nothing here imports from a module above it (`tests/layers.rs` checks it).
 
@@ -18,6 +19,7 @@ mod connect;
 mod error;
 mod name;
 mod pool;
+mod server_error;
 pub(crate) mod session;
 #[cfg(feature = "postgres")]
 pub(crate) mod wire;
@@ -35,3 +37,4 @@ pub(crate) use self::connect::{connect, connect_with, refusal, sqlite_path};
 pub use self::error::{DbError, Remedy};
 pub use self::name::QualifiedName;
 pub use self::pool::Db;
+pub use self::server_error::ServerError;

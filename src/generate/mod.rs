@@ -17,6 +17,7 @@
 pub(crate) mod fakes;
 pub(crate) mod generator;
 pub(crate) mod infer;
+mod locate;
 pub(crate) mod plan;
 pub(crate) mod rows;
 pub(crate) mod spec;
@@ -364,12 +365,17 @@ async fn run(
     let plan = Arc::new(plan);
     let mut tables = Vec::with_capacity(plan.tables.len());
     for t in 0..plan.tables.len() {
-        tables.push(write_table(&mut load, &plan, t, options.batch_size, observer).await?);
+        let written = write_table(&mut load, &plan, t, options.batch_size, observer)
+            .await
+            .map_err(|e| locate::locate(e, spec, schema, &plan.tables[t]))?;
+        tables.push(written);
     }
     tracing::info!("rows written; finishing");
     let finishing = Instant::now();
     let batch_size = options.batch_size;
-    finish(load, schema, &plan, *checks, batch_size, observer.as_ref()).await?;
+    finish(load, schema, &plan, *checks, batch_size, observer.as_ref())
+        .await
+        .map_err(|e| locate::locate_named(e, spec, schema, &plan))?;
     Ok(Done {
         tables,
         deleted,

@@ -80,6 +80,17 @@ pub enum SnapshotError {
         /// What to do.
         remedy: Remedy,
     },
+    /// Emptying the snapshot's tables would orphan rows of tables outside it.
+    #[error(
+        "cannot empty the snapshot's tables: rows of tables outside the snapshot reference them, \
+         and emptying would orphan them (nothing was written): {blockers}; {remedy}"
+    )]
+    TruncateBlocked {
+        /// The rows in the way, described.
+        blockers: String,
+        /// What to do.
+        remedy: Remedy,
+    },
     /// A value in a table file does not fit its column.
     #[error(
         "snapshot \"{snapshot}\": row {row} of {table}, column \"{column}\", cannot be restored: {source}"
@@ -158,6 +169,7 @@ impl SnapshotError {
             | SnapshotError::Unsafe { remedy, .. }
             | SnapshotError::Blocked { remedy, .. }
             | SnapshotError::NotEmpty { remedy, .. }
+            | SnapshotError::TruncateBlocked { remedy, .. }
             | SnapshotError::NoKeyForDeferred { remedy, .. } => Some(*remedy),
             _ => None,
         }

@@ -18,14 +18,16 @@ pub(super) struct Dialect {
     pub flag_is_unset: fn(&str) -> String,
     /// `SELECT` of the largest integer in a column, as one 64-bit integer (NULL when none).
     pub max_integer: fn(&Table, &Column) -> String,
-    /// The statements that empty the tables, run in order.
-    pub truncate: fn(&[&Table]) -> Vec<String>,
+    /// A `TRUNCATE` that stays in the transaction (PostgreSQL); `None`: `DELETE FROM` each
+    /// table, which reports the rows it removed.
+    pub truncate: Option<Truncate>,
 }
 
-/// `DELETE FROM` each table, in the order given.
-pub(super) fn delete_each(backend: Backend, tables: &[&Table]) -> Vec<String> {
-    tables
-        .iter()
-        .map(|t| format!("DELETE FROM {}", backend.quote_table(&t.name)))
-        .collect()
+/// How a backend empties tables at once, and counts what that removes first.
+pub(super) struct Truncate {
+    /// Locks the tables against every other session, so the rows counted next are the
+    /// rows emptied (`TRUNCATE` itself reports none).
+    pub lock: fn(&[&Table]) -> String,
+    /// Empties them all in one statement.
+    pub empty: fn(&[&Table]) -> String,
 }

@@ -118,6 +118,24 @@ pub(super) fn referencing_flagged(
     Probe::new(dialect, key, from)
 }
 
+/// The rows of `child` that reference, through `fk`, a row of its parent table (which is
+/// about to be emptied); sampled by `key`.
+pub(super) fn referencing(
+    dialect: &Dialect,
+    child: &Table,
+    fk: &ForeignKey,
+    key: &[String],
+) -> Probe {
+    let backend = dialect.backend;
+    let from = format!(
+        "FROM {} c WHERE EXISTS (SELECT 1 FROM {} p WHERE {})",
+        backend.quote_table(&child.name),
+        backend.quote_table(&fk.referenced_table),
+        parent_matches(dialect, fk)
+    );
+    Probe::new(dialect, key, from)
+}
+
 /// The error for a broken key, with one offending row's values (`None` for NULL).
 pub(super) fn violation(
     schema: &Schema,

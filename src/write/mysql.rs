@@ -20,7 +20,7 @@ use sqlx::{Arguments, MySql};
 use tokio::sync::mpsc::Receiver;
 
 use super::Result;
-use super::dialect::{self, Dialect};
+use super::dialect::Dialect;
 use super::insert::{self, InsertStatements};
 use super::target::{Target, TempUpdate, UpdatePlan, identifying_key};
 use super::{FkChecks, WriteCounts, WriteError};
@@ -56,7 +56,7 @@ pub(super) const DIALECT: Dialect = Dialect {
     },
     // `TRUNCATE` is DDL, which would commit the load's transaction implicitly ("Statements
     // That Cause an Implicit Commit" in the manual).
-    truncate: |tables| dialect::delete_each(MYSQL, tables),
+    truncate: None,
 };
 
 /// A connection in a transaction.

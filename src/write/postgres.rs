@@ -21,7 +21,7 @@ use tokio::sync::mpsc::Receiver;
 
 use super::Result;
 use super::copy_binary::{self, Server};
-use super::dialect::Dialect;
+use super::dialect::{Dialect, Truncate};
 use super::target::{self, Target, TempUpdate, UpdatePlan};
 use super::{FkChecks, WriteCounts, copy_text};
 use crate::db::Backend;
@@ -54,12 +54,19 @@ pub(super) const DIALECT: Dialect = Dialect {
         )
     },
     // One `TRUNCATE` of every table, never `CASCADE`: a table outside the list that
-    // references one of them makes it fail rather than be emptied too.
-    truncate: |tables| {
-        let names: Vec<String> = tables.iter().map(|t| PG.quote_table(&t.name)).collect();
-        vec![format!("TRUNCATE {}", names.join(", "))]
-    },
+    // references one of them would fail it, so the caller deletes instead then. `LOCK TABLE`
+    // first takes the lock `TRUNCATE` would (ACCESS EXCLUSIVE), so the rows counted in
+    // between are the rows it removes (manual, "LOCK", "TRUNCATE").
+    truncate: Some(Truncate {
+        lock: |tables| format!("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE", table_list(tables)),
+        empty: |tables| format!("TRUNCATE {}", table_list(tables)),
+    }),
 };
+
+fn table_list(tables: &[&Table]) -> String {
+    let names: Vec<String> = tables.iter().map(|t| PG.quote_table(&t.name)).collect();
+    names.join(", ")
+}
 
 /// A connection in a transaction.
 pub(super) struct Session {

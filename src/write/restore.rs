@@ -13,7 +13,7 @@ use super::Result;
 use super::target::{self, Target};
 use super::{FkChecks, Load, Session, WriteError, fk_check};
 use crate::graph::{BreakStrategy, Plan};
-use crate::schema::{QualifiedName, Schema, Table};
+use crate::schema::{ForeignKey, QualifiedName, Schema, Table};
 use crate::value::Row;
 
 /// What [`Load::write_missing`] did.
@@ -167,25 +167,87 @@ impl Load {
         self.track(result).map(|n| n.unwrap_or(0) == 0)
     }
 
-    /// Empties `tables`: on PostgreSQL one `TRUNCATE a, b, c`, never `CASCADE` (a table
-    /// outside the list that references one of them makes it fail); on MySQL/MariaDB
-    /// `DELETE FROM` each in the order given, since `TRUNCATE` commits implicitly; on
-    /// SQLite `DELETE FROM` each in the order given. Pass children before parents.
-    pub(crate) async fn truncate(&mut self, tables: &[&Table]) -> Result<()> {
+    /// Empties `tables` (pass children before parents) and says how many rows went —
+    /// unless rows of a table outside them reference their rows: then nothing is removed and
+    /// those rows come back ([`Cleaned::Blocked`]), since emptying would orphan them.
+    ///
+    /// On PostgreSQL one `TRUNCATE a, b, c` (never `CASCADE`), the tables locked and counted
+    /// first; where a table outside the list references one of them (without a row that
+    /// does, or it would be blocked) `TRUNCATE` refuses, so there, and on MySQL/MariaDB
+    /// (whose `TRUNCATE` commits implicitly) and SQLite (which has none), `DELETE FROM` each
+    /// in the order given, counted by what each removed.
+    pub(crate) async fn empty(&mut self, schema: &Schema, tables: &[&Table]) -> Result<Cleaned> {
         self.ensure_usable()?;
-        if tables.is_empty() {
-            return Ok(());
+        let names: Vec<QualifiedName> = tables.iter().map(|t| t.name.clone()).collect();
+        let outside = references_from_outside(schema, &names);
+        let blockers = self.referencing_rows(&outside).await?;
+        if !blockers.is_empty() {
+            return Ok(Cleaned::Blocked(blockers));
         }
-        let names: Vec<String> = tables.iter().map(|t| t.name.to_string()).collect();
-        let what = format!("emptying {}", names.join(", "));
+        if tables.is_empty() {
+            return Ok(Cleaned::Deleted(0));
+        }
+        let list: Vec<String> = names.iter().map(ToString::to_string).collect();
+        let what = format!("emptying {}", list.join(", "));
+        let backend = self.backend;
+        let mut removed = 0;
         for table in tables {
             self.touched.record(table);
         }
-        for sql in (self.dialect().truncate)(tables) {
-            let result = self.run(sql, &what).await;
-            self.track(result)?;
+        match self
+            .dialect()
+            .truncate
+            .as_ref()
+            .filter(|_| outside.is_empty())
+        {
+            Some(truncate) => {
+                let result = self.run((truncate.lock)(tables), &what).await;
+                self.track(result)?;
+                for table in tables {
+                    let sql = format!("SELECT count(*) FROM {}", backend.quote_table(&table.name));
+                    let result = self
+                        .fetch_int(sql, &format!("counting the rows of {}", table.name))
+                        .await;
+                    removed += u64::try_from(self.track(result)?.unwrap_or(0)).unwrap_or(0);
+                }
+                let result = self.run((truncate.empty)(tables), &what).await;
+                self.track(result)?;
+            }
+            None => {
+                for table in tables {
+                    let sql = format!("DELETE FROM {}", backend.quote_table(&table.name));
+                    let result = self.run(sql, &what).await;
+                    removed += self.track(result)?;
+                }
+            }
         }
-        Ok(())
+        Ok(Cleaned::Deleted(removed))
+    }
+
+    /// The rows of each child table that reference a row of its parent through `fk`: one
+    /// [`Blocker`] per foreign key that has such rows, naming one by the child's key.
+    async fn referencing_rows(&mut self, fks: &[(&Table, &ForeignKey)]) -> Result<Vec<Blocker>> {
+        let mut blockers = Vec::new();
+        for &(child, fk) in fks {
+            let key = target::identifying_key(child)
+                .map_or(&fk.columns, |key| &key.columns)
+                .clone();
+            let what = format!(
+                "looking for rows of {} that reference {} through \"{}\"",
+                child.name, fk.referenced_table, fk.name
+            );
+            let probe = fk_check::referencing(self.dialect(), child, fk, &key);
+            let result = self.probe(probe, &what).await;
+            if let Some((count, sample)) = self.track(result)? {
+                blockers.push(Blocker {
+                    table: child.name.clone(),
+                    constraint: fk.name.clone(),
+                    count: u64::try_from(count).unwrap_or(0),
+                    example: fk_check::key_text(&key, &sample),
+                });
+            }
+        }
+        Ok(blockers)
     }
 
     /// The rows that reference flagged rows of `tables` and would be orphaned by deleting
@@ -314,6 +376,20 @@ impl Load {
         let result = self.run(sql.to_string(), &what).await;
         self.track(result)
     }
+}
+
+/// The foreign keys of tables outside `tables` that point into them.
+fn references_from_outside<'s>(
+    schema: &'s Schema,
+    tables: &[QualifiedName],
+) -> Vec<(&'s Table, &'s ForeignKey)> {
+    schema
+        .tables
+        .iter()
+        .filter(|t| !tables.contains(&t.name))
+        .flat_map(|t| t.foreign_keys.iter().map(move |fk| (t, fk)))
+        .filter(|(_, fk)| tables.contains(&fk.referenced_table))
+        .collect()
 }
 
 fn check_column(table: &Table, column: &str) -> Result<(), WriteError> {

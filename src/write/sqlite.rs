@@ -20,7 +20,7 @@ use sqlx::{Arguments, AssertSqlSafe, Row as _, Sqlite, TypeInfo, ValueRef};
 use tokio::sync::mpsc::Receiver;
 
 use super::Result;
-use super::dialect::{self, Dialect};
+use super::dialect::Dialect;
 use super::insert::{self, InsertStatements, scalar_text};
 use super::keys::KeyKind;
 use super::target::{Target, TempUpdate, UpdatePlan};
@@ -60,7 +60,7 @@ pub(super) const DIALECT: Dialect = Dialect {
     },
     // SQLite has no `TRUNCATE`; a `DELETE` without `WHERE` is its truncate optimisation
     // ("DELETE" in the docs).
-    truncate: |tables| dialect::delete_each(SQLITE, tables),
+    truncate: None,
 };
 
 /// A connection in a transaction.

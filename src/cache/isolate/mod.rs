@@ -258,6 +258,12 @@ impl Server {
             filled.map(|()| true)
         }
         .await;
+        #[cfg(feature = "_sqlite")]
+        if built.is_err()
+            && let Server::Sqlite(f) = &*self
+        {
+            f.remove_lock(id);
+        }
         #[cfg(feature = "postgres")]
         #[allow(irrefutable_let_patterns)] // a build with PostgreSQL alone
         if let (TemplateLock::Postgres(lock), Server::Postgres(a)) = (_lock, &mut *self) {

@@ -239,12 +239,10 @@ impl Admin {
         match dropped {
             Ok(()) => Ok(true),
             // ER_LOCK_WAIT_TIMEOUT: a metadata lock held by a session using the database.
-            Err(CacheError::Database(DbError::Query {
-                source: sqlx::Error::Database(e),
-                ..
-            })) if e
-                .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
-                .is_some_and(|e| e.number() == 1205) =>
+            Err(CacheError::Database(DbError::Query { source, .. }))
+                if matches!(source.sqlx(), sqlx::Error::Database(e) if e
+                    .try_downcast_ref::<sqlx::mysql::MySqlDatabaseError>()
+                    .is_some_and(|e| e.number() == 1205)) =>
             {
                 Ok(false)
             }

@@ -46,10 +46,12 @@ impl Files {
             }
             .into());
         }
-        let dir = target
-            .parent()
-            .map(Path::to_path_buf)
-            .unwrap_or_else(|| PathBuf::from("."));
+        // `sqlite://file.db` names a file in the current directory, whose parent is the
+        // empty path: "." is the directory that can be opened (and synced).
+        let dir = match target.parent() {
+            Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
         let file = target
             .file_name()
             .map(|s| s.to_string_lossy().to_string())
@@ -66,8 +68,16 @@ impl Files {
         self.path("t", id)
     }
 
+    /// The URL of a copy: its path with the characters a SQLite URL gives a meaning to
+    /// escaped (sqlx decodes `%XX` in the path and ends it at `?`).
     fn url(path: &Path) -> String {
-        format!("sqlite://{}", path.display())
+        let path = path
+            .display()
+            .to_string()
+            .replace('%', "%25")
+            .replace('?', "%3F")
+            .replace('#', "%23");
+        format!("sqlite://{path}")
     }
 
     async fn connect(path: &Path, what: &str) -> Result<SqliteConnection, CacheError> {
@@ -87,7 +97,11 @@ impl Files {
             .execute(&mut conn)
             .await;
         let _ = conn.close().await;
-        result.map_err(|e| DbError::query(&what, e))?;
+        if let Err(e) = result {
+            // A copy that failed half-way is not left behind.
+            let _ = self.remove(&path.display().to_string());
+            return Err(DbError::query(&what, e).into());
+        }
         Ok(Scratch {
             name: path.display().to_string(),
             url: Self::url(&path),
@@ -98,11 +112,23 @@ impl Files {
         self.template_path(id).exists()
     }
 
-    /// A lock file beside the template, so one process builds it.
-    pub(super) async fn lock_template(&self, id: &str) -> Result<StoreLock, CacheError> {
+    fn lock_path(&self, id: &str) -> PathBuf {
         let mut path = self.template_path(id).into_os_string();
         path.push(".lock");
-        Ok(lock_file(PathBuf::from(path)).await?.0)
+        PathBuf::from(path)
+    }
+
+    /// A lock file beside the template, so one process builds it.
+    pub(super) async fn lock_template(&self, id: &str) -> Result<StoreLock, CacheError> {
+        Ok(lock_file(self.lock_path(id)).await?.0)
+    }
+
+    /// Removes the lock file of a template whose build failed, while its lock is still
+    /// held, so a failure leaves no file behind. A builder waiting on it then holds the lock
+    /// of a file that is gone and may build beside a newcomer: harmless, since a template
+    /// is published by rename and the second one is dropped (`promote`).
+    pub(super) fn remove_lock(&self, id: &str) {
+        let _ = fs::remove_file(self.lock_path(id));
     }
 
     /// One self-contained file (no write-ahead log), renamed into place as the template.
@@ -124,7 +150,10 @@ impl Files {
             path: template.display().to_string(),
             source: e,
         })?;
-        sync_dir(&self.dir)
+        // A template whose rename may not last is not left for the next run to trust.
+        sync_dir(&self.dir).inspect_err(|_| {
+            let _ = self.remove(&template.display().to_string());
+        })
     }
 
     pub(super) async fn clone_template(
@@ -132,12 +161,24 @@ impl Files {
         id: &str,
         identity: &Identity,
     ) -> Result<(String, String), CacheError> {
-        let template = self.template_path(id);
         let path = self.path("w", &format!("{id}-{}-{}", identity.run, identity.worker));
         self.remove(&path.display().to_string())?;
         let mut temporary = path.clone().into_os_string();
         temporary.push(format!(".tmp-{}", std::process::id()));
         let temporary = PathBuf::from(temporary);
+        let copied = self.copy_template(id, &temporary, &path);
+        if copied.is_err() {
+            // Neither the half-made copy nor the renamed one is left behind.
+            let _ = fs::remove_file(&temporary);
+            let _ = self.remove(&path.display().to_string());
+        }
+        copied?;
+        Ok((path.display().to_string(), Self::url(&path)))
+    }
+
+    /// The template copied to `temporary`, synced, and renamed to `path`.
+    fn copy_template(&self, id: &str, temporary: &Path, path: &Path) -> Result<(), CacheError> {
+        let template = self.template_path(id);
         let io = |action: &'static str, p: &Path| {
             let path = p.display().to_string();
             move |source| CacheError::Io {
@@ -146,13 +187,12 @@ impl Files {
                 source,
             }
         };
-        fs::copy(&template, &temporary).map_err(io("cannot copy to", &temporary))?;
-        fs::File::open(&temporary)
+        fs::copy(&template, temporary).map_err(io("cannot copy to", temporary))?;
+        fs::File::open(temporary)
             .and_then(|f| f.sync_all())
-            .map_err(io("cannot sync", &temporary))?;
-        fs::rename(&temporary, &path).map_err(io("cannot rename into place", &path))?;
-        sync_dir(&self.dir)?;
-        Ok((path.display().to_string(), Self::url(&path)))
+            .map_err(io("cannot sync", temporary))?;
+        fs::rename(temporary, path).map_err(io("cannot rename into place", path))?;
+        sync_dir(&self.dir)
     }
 
     /// Removes a copy fixtura made (with its journal files); refuses any other file.

@@ -42,7 +42,7 @@ mod uniqueness;
 
 pub(crate) use self::error::PlanError;
 pub(crate) use self::lookup::Lookup;
-pub(crate) use self::model::GenPlan;
+pub(crate) use self::model::{GenPlan, TablePlan};
 use self::table::Inputs;
 use super::spec::Spec;
 use crate::graph::Plan;

@@ -40,7 +40,8 @@ pub enum Clean {
     /// of every row of its tables (`all`) deletes nothing: its tables must be empty.
     #[default]
     Flagged,
-    /// Empty the snapshot's tables.
+    /// Empty the snapshot's tables (the summary counts the rows removed); refused, before
+    /// anything is written, when rows of a table outside the snapshot reference them.
     Truncate,
     /// Leave everything; rows are added.
     None,
@@ -318,7 +319,15 @@ async fn clean(
         Clean::Truncate => {
             observer.step("emptying the snapshot's tables");
             let reversed: Vec<&Table> = plan.tables.iter().rev().copied().collect();
-            load.truncate(&reversed).await?;
+            match load.empty(schema, &reversed).await? {
+                Cleaned::Deleted(n) => deleted = n,
+                Cleaned::Blocked(blockers) => {
+                    return Err(SnapshotError::TruncateBlocked {
+                        blockers: describe_blockers(&blockers, schema),
+                        remedy: Remedy::CaptureOrCleanOtherwise,
+                    });
+                }
+            }
         }
         Clean::Flagged if manifest.selection.all => {
             observer.step("checking that the snapshot's tables are empty");

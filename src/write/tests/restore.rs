@@ -7,7 +7,7 @@ use crate::db::{Backend, Db};
 use crate::schema::Schema;
 use crate::test_support::TestDb;
 use crate::value::{Row, Value};
-use crate::write::{Blocker, FkChecks, Load, WriteCounts};
+use crate::write::{Blocker, Cleaned, FkChecks, Load, WriteCounts};
 
 per_backend!(
     write_missing_leaves_existing_rows_as_they_are_and_inserts_the_rest,
@@ -212,9 +212,18 @@ async fn truncate_empties_the_tables(backend: Backend) {
     };
     let (staffs, offices) = (table(&schema, "staffs"), table(&schema, "offices"));
     let mut load = Load::begin(&pool, FkChecks::Server).await.expect("begin");
-    load.truncate(&[]).await.expect("nothing to empty");
-    // Children first: MySQL and SQLite delete in this order, with keys checked.
-    load.truncate(&[offices, staffs]).await.expect("truncate");
+    assert_eq!(
+        load.empty(&schema, &[]).await.expect("nothing to empty"),
+        Cleaned::Deleted(0)
+    );
+    // Children first: MySQL and SQLite delete in this order, with keys checked. The count
+    // is what was there: 2 offices and 4 staff.
+    assert_eq!(
+        load.empty(&schema, &[offices, staffs])
+            .await
+            .expect("empty"),
+        Cleaned::Deleted(6)
+    );
     load.commit().await.expect("commit");
     assert_eq!(scalar(&pool, "SELECT count(*) FROM staffs").await, 0);
     assert_eq!(scalar(&pool, "SELECT count(*) FROM offices").await, 0);

@@ -133,7 +133,7 @@ pub struct Table {
     pub unique: Vec<Key>,
     /// Foreign keys declared on this table, sorted by name.
     pub foreign_keys: Vec<ForeignKey>,
-    /// The flag column, when the table has one (filled in by [`introspect`]).
+    /// The flag column, when the table has one (filled in by introspection).
     pub flag_column: Option<String>,
 }
 

@@ -10,7 +10,7 @@
 //!   deferred keys: bulk UPDATE ─► FK anti-joins (when checks are ours) ─► sequences ─► COMMIT
 //! ```
 //!
-//! [`generate`] runs it in steps: `prepare` (schema, who checks keys, the transaction,
+//! `generate` runs it in steps: `prepare` (schema, who checks keys, the transaction,
 //! cleaning the flagged rows when asked, the plan), `write_table` for each table, and
 //! `finish` (deferred keys, foreign-key checks, sequences, commit).
 

@@ -61,15 +61,7 @@ fn init(db: &TestDb, dir: &Path) -> PathBuf {
 
 /// Every table's row count and full-row checksum in the database at `url`.
 async fn state(backend: Backend, url: &str) -> Vec<(String, u64, String)> {
-    let db = TestDb::attach(backend, url, url);
-    let schema = db.schema().await;
-    let mut out = Vec::new();
-    for table in &schema.tables {
-        let name = schema.display_name(&table.name);
-        let (rows, sum) = db.table_checksum(&name).await;
-        out.push((name, rows, sum));
-    }
-    out
+    TestDb::attach(backend, url, url).state().await
 }
 
 /// A `--json` summary, and the copy's URL when one was printed last.

@@ -97,18 +97,6 @@ async fn orphans(db: &TestDb) -> Vec<String> {
     broken
 }
 
-/// Every table's rows and full-row checksum.
-async fn state(db: &TestDb) -> Vec<(String, u64, String)> {
-    let schema = db.schema().await;
-    let mut out = Vec::new();
-    for t in &schema.tables {
-        let name = schema.display_name(&t.name);
-        let (rows, sum) = db.table_checksum(&name).await;
-        out.push((name, rows, sum));
-    }
-    out
-}
-
 /// An INSERT that leaves every key to its default (sequence, AUTO_INCREMENT, rowid) must
 /// succeed after fixtura wrote keys: the sequences are past them.
 async fn default_keys_insert(db: &TestDb) {
@@ -152,7 +140,7 @@ async fn a_snapshot_round_trips_exactly(backend: Backend) {
         store.path(),
         &["snapshot", "restore", "rw"],
     ));
-    assert_eq!(state(&target).await, state(&source).await);
+    assert_eq!(target.state().await, source.state().await);
     assert_eq!(orphans(&target).await, Vec::<String>::new());
     default_keys_insert(&target).await;
 }

@@ -46,18 +46,6 @@ async fn zoo(backend: Backend, generate: bool) -> Option<TestDb> {
     Some(db)
 }
 
-/// Every table's row count and checksum.
-async fn state(db: &TestDb) -> Vec<(String, u64, String)> {
-    let schema = db.schema().await;
-    let mut out = Vec::new();
-    for t in &schema.tables {
-        let name = schema.display_name(&t.name);
-        let (rows, sum) = db.table_checksum(&name).await;
-        out.push((name, rows, sum));
-    }
-    out
-}
-
 const TABLES: &[&str] = &[
     "teams",
     "players",
@@ -77,7 +65,7 @@ async fn a_damaged_database_is_restored_exactly(backend: Backend) {
     // Rows that are not test data: never touched.
     db.execute("INSERT INTO warehouses (region, code, city, is_test_data) VALUES ('zz', 9999, 'Real city', false)").await;
     let store = tempfile::tempdir().unwrap();
-    let before = state(&db).await;
+    let before = db.state().await;
     ok(fixtura(
         &db,
         store.path(),
@@ -91,7 +79,7 @@ async fn a_damaged_database_is_restored_exactly(backend: Backend) {
     db.execute("UPDATE samples SET is_test_data = is_test_data")
         .await;
     db.execute("INSERT INTO warehouses (region, code, city, is_test_data) VALUES ('xx', 5000, 'Added', true)").await;
-    assert_ne!(state(&db).await, before);
+    assert_ne!(db.state().await, before);
 
     let summary = ok(fixtura(
         &db,
@@ -101,7 +89,7 @@ async fn a_damaged_database_is_restored_exactly(backend: Backend) {
     let summary: serde_json::Value = serde_json::from_str(&summary).unwrap();
     assert!(summary["rows"].as_u64().unwrap() > 300, "{summary}");
     assert_eq!(
-        state(&db).await,
+        db.state().await,
         before,
         "every table is back as it was, unflagged rows included"
     );
@@ -198,12 +186,12 @@ async fn drift_that_loses_nothing_is_handled_and_the_rest_is_refused(backend: Ba
         &["snapshot", "create", "with-name"],
     ));
     db.execute("ALTER TABLE teams DROP COLUMN name").await;
-    let before_drop = state(&db).await;
+    let before_drop = db.state().await;
     refused(
         fixtura(&db, store.path(), &["snapshot", "restore", "with-name"]),
         &["teams.name was dropped", "nothing was written"],
     );
-    assert_eq!(state(&db).await, before_drop);
+    assert_eq!(db.state().await, before_drop);
 }
 
 async fn damaged_snapshots_are_rejected_before_anything_is_written(backend: Backend) {
@@ -213,7 +201,7 @@ async fn damaged_snapshots_are_rejected_before_anything_is_written(backend: Back
     let store = tempfile::tempdir().unwrap();
     ok(fixtura(&db, store.path(), &["snapshot", "create", "good"]));
     db.execute("DELETE FROM team_members").await;
-    let before = state(&db).await;
+    let before = db.state().await;
     let dir = store.path().join("good");
     let manifest: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(dir.join("manifest.json")).unwrap()).unwrap();
@@ -273,7 +261,7 @@ async fn damaged_snapshots_are_rejected_before_anything_is_written(backend: Back
             stderr.contains(expected) || stderr.contains("does not match"),
             "{stderr}"
         );
-        assert_eq!(state(&db).await, before, "{name}: nothing written");
+        assert_eq!(db.state().await, before, "{name}: nothing written");
         let verify = fixtura(&db, store.path(), &["snapshot", "verify", name]);
         assert!(!verify.status.success(), "verify must fail on {name}");
     }
@@ -289,12 +277,12 @@ async fn cleaning_never_deletes_unflagged_rows(backend: Backend) {
     // An unflagged row referencing a flagged one.
     db.execute("UPDATE employees SET is_test_data = false WHERE id = 7")
         .await;
-    let before = state(&db).await;
+    let before = db.state().await;
     refused(
         fixtura(&db, store.path(), &["snapshot", "restore", "s"]),
         &["unflagged rows reference them", "employees"],
     );
-    assert_eq!(state(&db).await, before);
+    assert_eq!(db.state().await, before);
 }
 
 async fn list_show_and_delete_manage_the_store(backend: Backend) {
@@ -409,12 +397,12 @@ async fn rows_outside_the_snapshot_block_cleaning_too(backend: Backend) {
     .await;
     db.execute("INSERT INTO notes (id, employee_id) VALUES (1, 7)")
         .await;
-    let before = state(&db).await;
+    let before = db.state().await;
     refused(
         fixtura(&db, store.path(), &["snapshot", "restore", "s"]),
         &["unflagged rows reference them", "notes"],
     );
-    assert_eq!(state(&db).await, before);
+    assert_eq!(db.state().await, before);
 }
 
 per_backend!(
@@ -543,7 +531,7 @@ async fn a_restore_killed_midway_leaves_the_database_as_it_was() {
     ));
     ok(fixtura(&db, store.path(), &["snapshot", "create", "big"]));
     db.execute("DELETE FROM support_plan_cycles WHERE cycle_number = 1 AND office_id IN (SELECT id FROM offices LIMIT 10)").await;
-    let before = state(&db).await;
+    let before = db.state().await;
     let child = std::process::Command::new(assert_cmd::cargo::cargo_bin("fixtura"))
         .args([
             "--db",
@@ -578,5 +566,5 @@ async fn a_restore_killed_midway_leaves_the_database_as_it_was() {
     let _ = child.wait_with_output();
     // The server notices the dead connection and rolls back.
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
-    assert_eq!(state(&db).await, before);
+    assert_eq!(db.state().await, before);
 }

@@ -354,6 +354,18 @@ impl TestDb {
         schema
     }
 
+    /// Every table's name, row count and full-row checksum ([`TestDb::table_checksum`]).
+    pub async fn state(&self) -> Vec<(String, u64, String)> {
+        let schema = self.schema().await;
+        let mut out = Vec::new();
+        for table in &schema.tables {
+            let name = schema.display_name(&table.name);
+            let (rows, sum) = self.table_checksum(&name).await;
+            out.push((name, rows, sum));
+        }
+        out
+    }
+
     /// An order-independent checksum of a table's full rows (every column, generated ones
     /// included), computed here from the rows as text, not by fixtura.
     pub async fn table_checksum(&self, name: &str) -> (u64, String) {

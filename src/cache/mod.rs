@@ -198,7 +198,7 @@ pub struct KeyReport {
     /// The hash of the target's schema the key covers.
     pub schema_fingerprint: String,
     /// The target's backend.
-    pub backend: crate::Backend,
+    pub backend: crate::db::Backend,
     /// The server's major version (`15`, `10.11`, `3`).
     pub server_major_version: String,
 }
